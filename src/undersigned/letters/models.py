@@ -1,0 +1,190 @@
+import hashlib
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from undersigned.lib.markdown import render_markdown
+from undersigned.organisations.models import Organisation
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    DELIVERED = "delivered", "Delivered"
+
+
+PUBLIC_STATUSES = (Status.OPEN, Status.CLOSED, Status.DELIVERED)
+
+
+class Eligibility(models.TextChoices):
+    ANYONE = "anyone", "Anyone"
+    ACADEMIC = "academic", "Academic addresses only"
+    DOMAINS = "domains", "Addresses at listed domains only"
+
+
+class FieldRule(models.TextChoices):
+    OFF = "off", "Not asked"
+    OPTIONAL = "optional", "Optional"
+    REQUIRED = "required", "Required"
+
+
+class Display(models.TextChoices):
+    """How a signer's name is shown to the public."""
+
+    FULL = "full", "My full name"
+    INITIALS = "initials", "My initials only"
+    ANONYMOUS = "anonymous", "Not at all (anonymous)"
+
+
+# The signer fields a policy can ask for, in form order. The name is always asked.
+POLICY_FIELDS = ("affiliation", "title", "country", "postal_code", "comment")
+
+
+class LetterQuerySet(models.QuerySet["Letter"]):
+    def public(self) -> "LetterQuerySet":
+        return self.filter(status__in=PUBLIC_STATUSES)
+
+    def open_for_signing(self) -> "LetterQuerySet":
+        return self.filter(status=Status.OPEN)
+
+
+class Letter(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="letters")
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown.")
+    demands = models.TextField(blank=True, help_text="One demand per line.")
+    pledge = models.TextField(blank=True, help_text="What signers pledge, if anything.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    goal = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+
+    # The signing policy.
+    eligibility = models.CharField(
+        max_length=20, choices=Eligibility.choices, default=Eligibility.ANYONE
+    )
+    eligible_domains = models.TextField(
+        blank=True, help_text="One domain per line; subdomains are included."
+    )
+    ask_affiliation = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
+    ask_title = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
+    ask_country = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OPTIONAL)
+    ask_postal_code = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
+    ask_comment = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OPTIONAL)
+    allow_full_name = models.BooleanField(default=True)
+    allow_initials = models.BooleanField(default=True)
+    allow_anonymous = models.BooleanField(default=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    text_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LetterQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("letter", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Status.OPEN
+
+    @property
+    def demand_list(self) -> list[str]:
+        return [line.strip() for line in self.demands.splitlines() if line.strip()]
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [
+            line.strip().lower().rstrip(".")
+            for line in self.eligible_domains.splitlines()
+            if line.strip()
+        ]
+
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+    @property
+    def display_choices(self) -> list[tuple[str, str]]:
+        allowed = {
+            Display.FULL: self.allow_full_name,
+            Display.INITIALS: self.allow_initials,
+            Display.ANONYMOUS: self.allow_anonymous,
+        }
+        return [(value, label) for value, label in Display.choices if allowed[Display(value)]]
+
+    def field_rule(self, field: str) -> FieldRule:
+        return FieldRule(getattr(self, f"ask_{field}"))
+
+    @property
+    def consent_wording(self) -> str:
+        return (
+            f"Yes, I would like to receive updates about this letter from "
+            f"{self.organisation.name}. I can unsubscribe at any time."
+        )
+
+    def text_hash(self) -> str:
+        return text_hash(self.title, self.body, self.demands, self.pledge)
+
+
+def text_hash(title: str, body: str, demands: str, pledge: str) -> str:
+    material = "\x1f".join((title, body, demands, pledge)).encode()
+    return hashlib.sha256(material).hexdigest()
+
+
+class LetterVersion(models.Model):
+    """The text of a letter as signers saw it; a new one each time a published text changes."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    demands = models.TextField(blank=True)
+    pledge = models.TextField(blank=True)
+    text_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "number"], name="one_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter} v{self.number}"
+
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+    @property
+    def demand_list(self) -> list[str]:
+        return [line.strip() for line in self.demands.splitlines() if line.strip()]
+
+
+class Target(models.Model):
+    """A person or body the letter is addressed to."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="targets")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    organisation = models.CharField(max_length=200, blank=True)
+    delivery_address = models.CharField(
+        max_length=500, blank=True, help_text="Email or postal address for delivery; never shown."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.name, self.role, self.organisation) if part)

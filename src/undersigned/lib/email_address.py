@@ -1,0 +1,29 @@
+"""Email addresses in the form used to tell whether two of them reach the same person."""
+
+import contextlib
+
+# Providers that deliver "j.doe@" and "jdoe@" to the same mailbox.
+DOTS_IGNORED = {"gmail.com", "googlemail.com"}
+DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+
+
+def canonical_email(address: str) -> str:
+    """Fold case, drop a "+tag", and apply the provider's own aliasing where we know it.
+
+    Almost every large provider delivers "name+anything@" to "name@", so the tag is
+    dropped everywhere: the cost of a rare false match is one person unable to sign
+    twice from two tagged aliases, which is what we want anyway.
+    """
+    local, _, domain = address.strip().rpartition("@")
+    domain = domain.rstrip(".").lower()
+    with contextlib.suppress(UnicodeError):  # else left as given; the validator vetted it
+        domain = domain.encode("idna").decode("ascii")
+    domain = DOMAIN_ALIASES.get(domain, domain)
+    local = local.lower().split("+", 1)[0]
+    if domain in DOTS_IGNORED:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def email_domain(address: str) -> str:
+    return canonical_email(address).rpartition("@")[2]

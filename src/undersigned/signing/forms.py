@@ -1,0 +1,87 @@
+import unicodedata
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from undersigned.letters.models import POLICY_FIELDS, FieldRule, Letter
+
+from .signatures import SignatureInput
+
+LABELS = {
+    "affiliation": _("Institution or organisation"),
+    "title": _("Title or role"),
+    "country": _("Country"),
+    "postal_code": _("Postal code"),
+    "comment": _("Comment (public, unless you sign anonymously)"),
+}
+MAX_LENGTHS = {"affiliation": 200, "title": 200, "country": 100, "postal_code": 20, "comment": 1000}
+MULTILINE = {"comment"}
+
+
+def reject_control_characters(value: str, *, multiline: bool = False) -> None:
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed for ch in value):
+        raise ValidationError(_("Remove the invisible control characters."), code="control")
+
+
+class SignatureForm(forms.Form):
+    """The sign form, shaped by the letter's signing policy."""
+
+    name = forms.CharField(label=_("Full name"), max_length=120)
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("We send you one link to confirm. It is never published."),
+    )
+
+    def __init__(self, *args: Any, letter: Letter, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.letter = letter
+        for name in POLICY_FIELDS:
+            rule = letter.field_rule(name)
+            if rule == FieldRule.OFF:
+                continue
+            widget = forms.Textarea(attrs={"rows": 3}) if name in MULTILINE else None
+            self.fields[name] = forms.CharField(
+                label=LABELS[name],
+                max_length=MAX_LENGTHS[name],
+                required=rule == FieldRule.REQUIRED,
+                widget=widget,
+            )
+        self.fields["display"] = forms.ChoiceField(
+            label=_("Show my name"),
+            choices=letter.display_choices,
+            initial=letter.display_choices[0][0] if letter.display_choices else None,
+            widget=forms.RadioSelect,
+        )
+        self.fields["consent_updates"] = forms.BooleanField(
+            label=letter.consent_wording, required=False
+        )
+        self.fields["version"] = forms.CharField(
+            widget=forms.HiddenInput, required=False, max_length=64
+        )
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, value in cleaned.items():
+            if isinstance(value, str):
+                try:
+                    reject_control_characters(value, multiline=name in MULTILINE)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
+
+    def to_input(self) -> SignatureInput:
+        data = self.cleaned_data
+        return SignatureInput(
+            name=data["name"].strip(),
+            email=data["email"].strip(),
+            display=data["display"],
+            consent_updates=data["consent_updates"],
+            text_hash=data.get("version", ""),
+            details={name: data[name].strip() for name in POLICY_FIELDS if name in data},
+        )

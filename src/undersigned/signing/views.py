@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from undersigned.letters.models import Letter
+from undersigned.letters.views import letter_page_context
+from undersigned.lib.origin import is_same_origin
+from undersigned.lib.rate_limit import RateLimit
+
+from .forms import SignatureForm
+from .models import Signature
+from .signatures import signature_confirm, signature_create
+from .tokens import signature_id_from_confirmation_token
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "signing/refused.html", {"message": message}, status=status)
+
+
+@csrf_exempt  # public pages carry no per-visitor token; see is_same_origin
+@require_POST
+@never_cache
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = get_object_or_404(Letter.objects.public().select_related("organisation"), slug=slug)
+    if not is_same_origin(request):
+        return _refuse(request, _("This form must be sent from our own page."), 403)
+    limit = RateLimit.parse("sign", settings.SIGNATURE_RATE_LIMIT)
+    if not limit.hit(_client_ip(request)):
+        return _refuse(request, _("Too many signatures from your network. Try again later."), 429)
+    form = SignatureForm(request.POST, letter=letter)
+    if form.is_valid():
+        try:
+            signature_create(letter=letter, data=form.to_input())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("letter_signed", slug=letter.slug)
+    context = letter_page_context(letter, form=form)
+    return render(request, "letters/letter_detail.html", context, status=400)
+
+
+def signed(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = get_object_or_404(Letter.objects.public(), slug=slug)
+    response = render(request, "signing/signed.html", {"letter": letter})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@csrf_exempt  # the token in the address is the proof; see is_same_origin
+@never_cache
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST confirms, since mail scanners prefetch links."""
+    signature_id = signature_id_from_confirmation_token(token)
+    signatures = Signature.objects.select_related("letter")
+    signature = signatures.filter(pk=signature_id).first() if signature_id else None
+    if signature is None:
+        return _refuse(request, _("This confirmation link is not valid or has expired."), 404)
+    if request.method == "POST":
+        if not is_same_origin(request):
+            return _refuse(request, _("This form must be sent from our own page."), 403)
+        signature = signature_confirm(signature_id=signature.pk)
+        return render(request, "signing/confirmed.html", {"signature": signature})
+    context = {"signature": signature, "letter": signature.letter}
+    return render(request, "signing/confirm.html", context)

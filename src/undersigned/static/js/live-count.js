@@ -1,0 +1,20 @@
+// Keeps the count on a letter page fresh. The page works without it.
+(function () {
+  var el = document.querySelector("[data-count-url]");
+  if (!el || !window.fetch) return;
+  var progress = document.querySelector("progress.goal");
+  var format = new Intl.NumberFormat(document.documentElement.lang || "en");
+  function refresh() {
+    if (document.hidden) return;
+    fetch(el.dataset.countUrl, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        var text = format.format(data.total_signatures);
+        if (el.textContent !== text) el.textContent = text;
+        if (progress) progress.value = data.total_signatures;
+      })
+      .catch(function () {});
+  }
+  setInterval(refresh, 2000);
+})();

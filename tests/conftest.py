@@ -1,0 +1,138 @@
+"""Shared personas and helpers: an organiser, a public signer, a professor, an employee."""
+
+import os
+import socket
+from collections.abc import Callable
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from undersigned.accounts.models import User
+from undersigned.letters.models import Eligibility, FieldRule, Letter, Target
+from undersigned.letters.publishing import letter_publish
+from undersigned.organisations.memberships import organisation_create
+from undersigned.organisations.models import Organisation
+
+# .ci/run sets this: there, a test skipped for a missing service is a failure.
+REQUIRE_ALL = os.environ.get("UNDERSIGNED_REQUIRE_ALL_TESTS") == "1"
+
+
+def skip_unless(available: bool, reason: str) -> None:
+    """Skip with a visible reason on a bare laptop; fail where every service must be present."""
+    if available:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (UNDERSIGNED_REQUIRE_ALL_TESTS=1 forbids skipping)")
+    pytest.skip(reason)
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts(settings: Any) -> None:
+    """Reads of the count are cached for a second in production; tests read them fresh."""
+    from django.core.cache import cache
+
+    settings.COUNT_CACHE_SECONDS = 0
+    settings.SIGNATURE_RATE_LIMIT = "1000/h"
+    cache.clear()
+
+
+def run_tasks() -> None:
+    """Run every queued background task with the real worker, as `undersigned worker` would.
+
+    The worker closes its connection between tasks, as a long-running process should; in a
+    test that would close the connection holding the test's transaction, so not here.
+    """
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+@pytest.fixture
+def tasks() -> Callable[[], None]:
+    return run_tasks
+
+
+@pytest.fixture
+def organiser(db: None) -> User:
+    return User.objects.create_user("olu@campaign.example", "a long organiser password")
+
+
+@pytest.fixture
+def organisation(organiser: User) -> Organisation:
+    return organisation_create(name="Open Streets Alliance", owner=organiser)
+
+
+def make_letter(organisation: Organisation, *, publish: bool = True, **fields: Any) -> Letter:
+    slug = fields.pop("slug", f"letter-{Letter.objects.count() + 1}")
+    defaults: dict[str, Any] = {
+        "title": "Drop the camera contract",
+        "body": "We ask **Northwind** to drop the contract.",
+        "demands": "Withdraw from the contract.\nPublish every such contract.",
+    }
+    letter = Letter.objects.create(organisation=organisation, slug=slug, **{**defaults, **fields})
+    Target.objects.create(
+        letter=letter, name="Dana Whitfield", role="CEO", organisation="Northwind Systems"
+    )
+    if publish:
+        letter_publish(letter=letter)
+    return letter
+
+
+@pytest.fixture
+def petition(organisation: Organisation) -> Letter:
+    """A public petition anyone may sign, asking for a country and a comment."""
+    return make_letter(
+        organisation,
+        slug="drop-the-contract",
+        goal=1000,
+        ask_country=FieldRule.OPTIONAL,
+        ask_comment=FieldRule.OPTIONAL,
+    )
+
+
+@pytest.fixture
+def academic_letter(organisation: Organisation) -> Letter:
+    return make_letter(
+        organisation,
+        slug="researchers-pledge",
+        pledge="I will not build autonomous weapons.",
+        eligibility=Eligibility.ACADEMIC,
+        ask_affiliation=FieldRule.REQUIRED,
+        ask_title=FieldRule.REQUIRED,
+    )
+
+
+@pytest.fixture
+def workers_letter(organisation: Organisation) -> Letter:
+    return make_letter(
+        organisation,
+        slug="northwind-workers",
+        eligibility=Eligibility.DOMAINS,
+        eligible_domains="northwind.example",
+        allow_full_name=False,
+    )
+
+
+SIGNER = {
+    "name": "Suzie Signer",
+    "email": "suzie@example.org",
+    "display": "full",
+    "consent_updates": "on",
+}
+
+
+def sign(client: Client, letter: Letter, **fields: Any) -> Any:
+    """Post the sign form as a browser on our own page would."""
+    data = {**SIGNER, "version": letter.text_hash(), **fields}
+    data = {key: value for key, value in data.items() if value is not None}
+    return client.post(f"/letters/{letter.slug}/sign/", data, HTTP_ORIGIN="http://testserver")
