@@ -59,9 +59,9 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def letter_count_json(request: HttpRequest, slug: str) -> HttpResponse:
     letter = _public_letter(slug)
-    return _cacheable(
-        JsonResponse({"total_signatures": letter_count(letter.pk), "goal": letter.goal})
-    )
+    response = JsonResponse({"total_signatures": letter_count(letter.pk), "goal": letter.goal})
+    response["Cache-Control"] = "public, max-age=0, s-maxage=1"
+    return response
 
 
 def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:

@@ -6,7 +6,7 @@
   var format = new Intl.NumberFormat(document.documentElement.lang || "en");
   function refresh() {
     if (document.hidden) return;
-    fetch(el.dataset.countUrl, { headers: { Accept: "application/json" } })
+    fetch(el.dataset.countUrl, { cache: "no-cache", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;
@@ -16,5 +16,5 @@
       })
       .catch(function () {});
   }
-  setInterval(refresh, 2000);
+  setInterval(refresh, 1000);
 })();

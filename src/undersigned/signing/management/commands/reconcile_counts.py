@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from undersigned.letters.models import Letter
 from undersigned.signing.counts import counts_reconcile
 
 
@@ -23,7 +24,10 @@ class Command(BaseCommand):
                 f"signatures {drift.actual}" + ("" if check else " (repaired)")
             )
         if not drifts:
-            self.stdout.write(self.style.SUCCESS("All counts match their signatures."))
+            letters = Letter.objects.count()
+            self.stdout.write(
+                self.style.SUCCESS(f"All counts match their signatures ({letters} letters).")
+            )
         elif check:
             raise SystemExit(1)
         else:
