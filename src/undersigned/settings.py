@@ -168,6 +168,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SIGNATURE_RATE_LIMIT = env.str("SIGNATURE_RATE_LIMIT", default="20/h")
+# Behind a reverse proxy, the header that carries the client's address (e.g. X-Real-IP).
+# Only set it when the proxy overwrites that header: clients can forge it otherwise.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
 
 LOGGING = {

@@ -19,6 +19,11 @@ from .tokens import signature_id_from_confirmation_token
 
 
 def _client_ip(request: HttpRequest) -> str:
+    """The signer's address; behind a proxy, from the header the operator names as trusted."""
+    if settings.CLIENT_IP_HEADER:
+        forwarded = request.headers.get(settings.CLIENT_IP_HEADER, "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 
