@@ -4,8 +4,10 @@ import argparse
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 
 DEFAULT_ADDR = "127.0.0.1:8000"
@@ -74,10 +76,14 @@ def demo(argv: Sequence[str]) -> None:
     _manage(["migrate", "--no-input", "-v", "0"])
     _manage(["load_demo"])
     me = [sys.executable, "-m", "undersigned.cli"]
+    # Own sessions: Ctrl-C reaches only this process, which stops each child exactly once.
     children = [
-        subprocess.Popen([*me, "serve", "--addr", args.addr, "--workers", "1"]),
-        subprocess.Popen([*me, "worker"]),
+        subprocess.Popen(
+            [*me, "serve", "--addr", args.addr, "--workers", "1"], start_new_session=True
+        ),
+        subprocess.Popen([*me, "worker"], start_new_session=True),
     ]
+    _wait_for_port(host, port, children[0])
     print(f"\nundersigned is running at {os.environ['BASE_URL']}/  (Ctrl-C stops it)")
     print(
         f"Organiser sign-in: demo@undersigned.example / demo-password; mail: {base_url}/outbox/\n"
@@ -90,6 +96,17 @@ def demo(argv: Sequence[str]) -> None:
         pass
     finally:
         _stop(children)
+
+
+def _wait_for_port(host: str, port: int, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            return
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.settimeout(0.1)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.1)
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
