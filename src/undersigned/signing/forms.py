@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from undersigned.letters.models import POLICY_FIELDS, FieldRule, Letter
+from undersigned.letters.models import POLICY_FIELDS, Eligibility, FieldRule, Letter
 
 from .signatures import SignatureInput
 
@@ -39,6 +39,16 @@ class SignatureForm(forms.Form):
     def __init__(self, *args: Any, letter: Letter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.letter = letter
+        if letter.eligibility == Eligibility.ACADEMIC:
+            self.fields["email"].help_text = _(
+                "Use your university or research institute address. We send it one link to "
+                "confirm; it is never published."
+            )
+        elif letter.eligibility == Eligibility.DOMAINS:
+            self.fields["email"].help_text = _(
+                "Use your address at %(domains)s. We send it one link to confirm; it is never "
+                "published."
+            ) % {"domains": ", ".join(letter.domain_list)}
         for name in POLICY_FIELDS:
             rule = letter.field_rule(name)
             if rule == FieldRule.OFF:
