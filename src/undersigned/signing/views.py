@@ -46,7 +46,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             signature_create(letter=letter, data=form.to_input())
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         else:
             return redirect("letter_signed", slug=letter.slug)
     context = letter_page_context(letter, form=form)
