@@ -1,6 +1,7 @@
 """Email addresses in the form used to tell whether two of them reach the same person."""
 
 import contextlib
+import re
 
 # Providers that deliver "j.doe@" and "jdoe@" to the same mailbox.
 DOTS_IGNORED = {"gmail.com", "googlemail.com"}
@@ -15,6 +16,7 @@ def canonical_email(address: str) -> str:
     twice from two tagged aliases, which is what we want anyway.
     """
     local, _, domain = address.strip().rpartition("@")
+    local = _unquoted(local)
     domain = domain.rstrip(".").lower()
     with contextlib.suppress(UnicodeError):  # else left as given; the validator vetted it
         domain = domain.encode("idna").decode("ascii")
@@ -23,6 +25,13 @@ def canonical_email(address: str) -> str:
     if domain in DOTS_IGNORED:
         local = local.replace(".", "")
     return f"{local}@{domain}"
+
+
+def _unquoted(local: str) -> str:
+    """'"suzie"@' is 'suzie@' written in quotes (RFC 5321, 4.1.2): compare the content."""
+    if len(local) >= 2 and local.startswith('"') and local.endswith('"'):
+        return re.sub(r"\\(.)", r"\1", local[1:-1])
+    return local
 
 
 def email_domain(address: str) -> str:
