@@ -1,0 +1,44 @@
+"""Helpers for the signing tests that need real concurrency or a real server process."""
+
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from django.core import mail
+from django.db import connections
+
+from undersigned.signing.tokens import confirmation_token
+
+T = TypeVar("T")
+
+
+def in_threads(count: int, work: Callable[[int], T]) -> list[T]:
+    """Run work(0) … work(count - 1) at once, each in its own thread with its own connection.
+
+    A barrier starts them together, so they meet in the database rather than one after
+    another; each thread closes its connection, as a finished request would.
+    """
+    start = threading.Barrier(count)
+
+    def run(index: int) -> T:
+        try:
+            start.wait(timeout=30)
+            return work(index)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def confirm_path(signature_id: int) -> str:
+    """The path of the link in the confirmation email for this signature."""
+    return f"/confirm/{confirmation_token(signature_id)}/"
+
+
+def confirm_path_in(message: mail.EmailMessage) -> str:
+    match = re.search(r"http://\S+?(/confirm/\S+/)", str(message.body))
+    assert match, message.body
+    return match.group(1)
