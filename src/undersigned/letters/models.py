@@ -1,6 +1,7 @@
 import hashlib
 
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import DomainNameValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -89,6 +90,27 @@ class Letter(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("letter", kwargs={"slug": self.slug})
 
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if not (self.allow_full_name or self.allow_initials or self.allow_anonymous):
+            errors["allow_full_name"] = [
+                "Allow at least one way to show signers' names: in full, as initials, "
+                "or not at all."
+            ]
+        if self.eligibility == Eligibility.DOMAINS and not self.domain_list:
+            errors["eligible_domains"] = [
+                "List the domains whose addresses may sign, one per line, like example.org."
+            ]
+        bad_domains = [domain for domain in self.domain_list if not _is_domain(domain)]
+        if bad_domains:
+            errors["eligible_domains"] = [
+                f"“{domain}” is not a domain name. Write one domain per line, like "
+                f"example.org, without “@” or “https://”."
+                for domain in bad_domains
+            ]
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES
@@ -134,6 +156,15 @@ class Letter(models.Model):
 
     def text_hash(self) -> str:
         return text_hash(self.title, self.body, self.demands, self.pledge)
+
+
+def _is_domain(value: str) -> bool:
+    # Signers' domains are compared in their ASCII form (see lib/email_address.py).
+    try:
+        DomainNameValidator(accept_idna=False)(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def text_hash(title: str, body: str, demands: str, pledge: str) -> str:
