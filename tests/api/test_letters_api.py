@@ -1,0 +1,68 @@
+"""The public JSON API: public letters and their counts, nothing personal (invariant 4)."""
+
+import json
+from typing import Any
+
+from django.test import Client
+
+from tests.conftest import make_letter, sign
+from undersigned.letters.models import Letter
+from undersigned.letters.publishing import letter_close
+from undersigned.organisations.models import Organisation
+from undersigned.signing.models import Signature
+from undersigned.signing.tokens import confirmation_token
+
+
+def keys_in(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {key for item in value.values() for key in keys_in(item)}
+    if isinstance(value, list):
+        return {key for item in value for key in keys_in(item)}
+    return set()
+
+
+def signed_and_confirmed(letter: Letter, **fields: Any) -> None:
+    client = Client()
+    assert sign(client, letter, **fields).status_code == 302
+    signature = Signature.objects.get(letter=letter, email=fields["email"])
+    client.post(f"/confirm/{confirmation_token(signature.pk)}/")
+
+
+def test_it_lists_public_letters_with_their_counts(
+    petition: Letter, organisation: Organisation
+) -> None:
+    closed = make_letter(organisation, slug="closed-letter")
+    letter_close(letter=closed)
+    make_letter(organisation, slug="draft-letter", publish=False)
+    signed_and_confirmed(petition, email="suzie@example.org")
+    signed_and_confirmed(petition, email="sam@example.org")
+    sign(Client(), petition, email="pending@example.org")
+
+    response = Client().get("/api/v1/letters/")
+
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    data = response.json()
+    assert data["total_records"] == 2
+    counts = {letter["slug"]: letter["total_signatures"] for letter in data["letters"]}
+    assert counts == {"drop-the-contract": 2, "closed-letter": 0}
+
+
+def test_it_hides_a_draft_letter(organisation: Organisation) -> None:
+    make_letter(organisation, slug="draft-letter", publish=False)
+    assert Client().get("/api/v1/letters/draft-letter/").status_code == 404
+
+
+def test_it_carries_no_address_of_a_signer_an_organiser_or_a_target(petition: Letter) -> None:
+    petition.targets.update(delivery_address="dana.whitfield@northwind.example")
+    signed_and_confirmed(petition, name="Suzie Signer", email="suzie.q9@example.org")
+    signed_and_confirmed(
+        petition, name="Hidden Hazel", email="hazel.q9@example.org", display="anonymous"
+    )
+
+    for path in ("/api/v1/letters/", f"/api/v1/letters/{petition.slug}/"):
+        body = Client().get(path).content.decode()
+        assert "@" not in body, path
+        assert "q9" not in body and "dana.whitfield" not in body, path
+        assert "Hazel" not in body, path
+        assert not {key for key in keys_in(json.loads(body)) if "email" in key or "address" in key}

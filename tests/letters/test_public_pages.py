@@ -1,0 +1,142 @@
+"""Invariants 4 and 5 on every public page: no email address, and no name a signer hid."""
+
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from tests.conftest import make_letter, sign
+from undersigned.letters.models import FieldRule, Letter
+from undersigned.letters.publishing import letter_text_changed
+from undersigned.organisations.models import Organisation
+from undersigned.signing.models import Signature
+from undersigned.signing.signatures import SignatureInput, signature_confirm, signature_create
+from undersigned.signing.tokens import confirmation_token
+
+ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+")
+FILLERS = 50  # newer than the signers below: a full first page, so they are on page 2
+
+# name, email, display, confirmed
+SIGNERS = [
+    ("Fulton Xanthe", "fx.k7q2full+letters@example.org", "full", True),
+    ("Ingrid Quennell", "iq.k7q2initials@gmail.com", "initials", True),
+    ("Anouk Vreeswijk", "av.k7q2anonymous@bücher.example", "anonymous", True),
+    ("Pendle Oakhurst", "po.k7q2pending@example.net", "full", False),
+]
+HIDDEN = ["Ingrid", "Quennell", "Anouk", "Vreeswijk", "Vreeswijk Institute", "Keeper of Owls"]
+
+
+@pytest.fixture
+def open_letter(organisation: Organisation) -> Letter:
+    """A letter asking for affiliation, title and a comment, signed in every way."""
+    letter = make_letter(
+        organisation,
+        slug="open-letter",
+        goal=100,
+        ask_affiliation=FieldRule.OPTIONAL,
+        ask_title=FieldRule.OPTIONAL,
+        ask_comment=FieldRule.OPTIONAL,
+    )
+    client = Client()
+    for name, email, display, confirmed in SIGNERS:
+        response = sign(
+            client,
+            letter,
+            name=name,
+            email=email,
+            display=display,
+            affiliation=f"{name.split()[1]} Institute",
+            title="Keeper of Owls" if display == "anonymous" else "Professor",
+            comment=f"The contract must go ({display}).",
+        )
+        assert response.status_code == 302, response.text
+        if confirmed:
+            token = confirmation_token(Signature.objects.get(email=email).pk)
+            assert client.post(f"/confirm/{token}/").status_code == 200
+    for n in range(FILLERS):
+        data = SignatureInput(
+            name=f"Filler {n}",
+            email=f"filler{n}.k7q2@example.com",
+            display="full",
+            consent_updates=False,
+        )
+        signature_confirm(signature_id=signature_create(letter=letter, data=data).pk)
+    letter.body += "\n\nWe add a second demand."
+    letter.save()
+    letter_text_changed(letter=letter)
+    return letter
+
+
+def public_pages(letter: Letter) -> dict[str, str]:
+    """Every page and API response anyone may fetch about this letter, by path."""
+    slug = letter.slug
+    paths = [
+        "/",
+        f"/letters/{slug}/",
+        f"/letters/{slug}/signatures/",
+        f"/letters/{slug}/signatures/?page=2",
+        f"/letters/{slug}/versions/",
+        f"/letters/{slug}/count.json",
+        f"/letters/{slug}/signed/",
+        "/api/v1/letters/",
+        f"/api/v1/letters/{slug}/",
+    ]
+    client = Client()
+    pages = {}
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        pages[path] = response.content.decode()
+    return pages
+
+
+def test_it_shows_every_confirmed_signer_as_they_chose(open_letter: Letter) -> None:
+    pages = public_pages(open_letter)
+
+    page_two = pages["/letters/open-letter/signatures/?page=2"]
+    assert "Page 2 of 2" in page_two
+    assert "Fulton Xanthe" in page_two
+    assert "Professor, Xanthe Institute" in page_two
+    assert "I. Q." in page_two
+    assert "The contract must go (initials)." in page_two
+    assert "Anonymous" in page_two
+    assert "Pendle" not in page_two  # not confirmed, so not shown
+    assert json.loads(pages["/letters/open-letter/count.json"])["total_signatures"] == FILLERS + 3
+
+
+def test_it_never_publishes_an_email_address(open_letter: Letter) -> None:
+    for path, body in public_pages(open_letter).items():
+        assert ADDRESS.search(body) is None, (path, ADDRESS.search(body))
+        assert "k7q2" not in body, path  # in every signer's address, and nothing else
+        for _name, email, _display, _confirmed in SIGNERS:
+            local_part = email.partition("@")[0]
+            assert local_part not in body, (path, local_part)
+            assert local_part.split("+")[0] not in body, (path, local_part)
+
+
+def test_it_never_shows_a_name_its_signer_hid(open_letter: Letter) -> None:
+    for path, body in public_pages(open_letter).items():
+        for hidden in HIDDEN:
+            assert hidden not in body, (path, hidden)
+        assert "The contract must go (anonymous)." not in body, path
+
+
+def test_it_keeps_hidden_names_hidden_on_a_workers_letter(workers_letter: Letter) -> None:
+    client = Client()
+    sign(
+        client,
+        workers_letter,
+        name="Wren Holloway",
+        email="wren@northwind.example",
+        display="initials",
+    )
+    signature = Signature.objects.get()
+    client.post(f"/confirm/{confirmation_token(signature.pk)}/")
+
+    pages = public_pages(workers_letter)
+
+    assert "W. H." in pages["/letters/northwind-workers/signatures/"]
+    for path, body in pages.items():
+        assert "Wren" not in body and "Holloway" not in body, path
+        assert "wren@" not in body, path
