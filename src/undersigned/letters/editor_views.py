@@ -1,0 +1,107 @@
+"""The organiser's letter pages: write, edit, preview, publish and close a letter."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from undersigned.organisations.access import (
+    OrganiserRequest,
+    organisation_for_editor,
+    require_editing,
+    role_or_404,
+)
+from undersigned.organisations.models import EDITING_ROLES, Role
+
+from . import publishing
+from .editing import letter_save
+from .forms import LetterForm, TargetFormSet
+from .models import Letter
+from .views import letter_page_context
+
+
+def _member_letter(request: OrganiserRequest, slug: str) -> tuple[Letter, Role]:
+    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
+    return letter, role_or_404(request.user, letter.organisation)
+
+
+def _editable_letter(request: OrganiserRequest, slug: str) -> Letter:
+    letter, role = _member_letter(request, slug)
+    require_editing(role)
+    return letter
+
+
+@login_required
+@never_cache
+def letter_new(request: OrganiserRequest, slug: str) -> HttpResponse:
+    organisation = organisation_for_editor(request, slug)
+    return _editor(request, Letter(organisation=organisation))
+
+
+@login_required
+@never_cache
+def letter_edit(request: OrganiserRequest, slug: str) -> HttpResponse:
+    return _editor(request, _editable_letter(request, slug))
+
+
+def _editor(request: OrganiserRequest, letter: Letter) -> HttpResponse:
+    is_new = letter.pk is None
+    saved_title = letter.title
+    data = request.POST if request.method == "POST" else None
+    form = LetterForm(data, instance=letter)
+    targets = TargetFormSet(data, instance=letter)
+    if all([form.is_valid(), targets.is_valid()]):
+        version = letter_save(letter=letter, targets=targets.kept(), removed=targets.removed())
+        if is_new:
+            messages.success(request, "Draft saved. This is how it will look.")
+            return redirect("letter_preview", slug=letter.slug)
+        if version is not None:
+            messages.success(
+                request,
+                f"Saved. The page now shows version {version.number} of the text and says "
+                f"when it changed; earlier versions stay readable.",
+            )
+        else:
+            messages.success(request, "Saved.")
+        return redirect("letter_edit", slug=letter.slug)
+    context = {"letter": letter, "saved_title": saved_title, "form": form, "targets": targets}
+    return render(request, "letters/editor/letter_form.html", context)
+
+
+@login_required
+@never_cache
+def letter_preview(request: OrganiserRequest, slug: str) -> HttpResponse:
+    letter, role = _member_letter(request, slug)
+    context = {**letter_page_context(letter), "can_edit": role in EDITING_ROLES}
+    return render(request, "letters/editor/preview.html", context)
+
+
+@login_required
+@require_POST
+def letter_publish(request: OrganiserRequest, slug: str) -> HttpResponse:
+    letter = _editable_letter(request, slug)
+    try:
+        publishing.letter_publish(letter=letter)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, f"Not published: {message}")
+        return redirect("letter_edit", slug=letter.slug)
+    messages.success(request, f"“{letter.title}” is published and open for signatures.")
+    return redirect("dashboard")
+
+
+@login_required
+@require_POST
+def letter_close(request: OrganiserRequest, slug: str) -> HttpResponse:
+    letter = _editable_letter(request, slug)
+    try:
+        publishing.letter_close(letter=letter)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("letter_edit", slug=letter.slug)
+    messages.success(request, f"“{letter.title}” is closed: its page stays up, signing stopped.")
+    return redirect("dashboard")

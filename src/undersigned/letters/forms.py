@@ -1,0 +1,134 @@
+"""The letter editor's forms: the letter with its signing policy, and its targets."""
+
+from typing import Any, cast
+
+from django import forms
+from django.forms.models import BaseInlineFormSet, inlineformset_factory
+
+from .editing import letter_free_slug
+from .models import Letter, Target
+
+TEXT_FIELDS = ("title", "slug", "body", "demands", "pledge", "goal")
+ELIGIBILITY_FIELDS = ("eligibility", "eligible_domains")
+ASK_FIELDS = ("ask_affiliation", "ask_title", "ask_country", "ask_postal_code", "ask_comment")
+DISPLAY_FIELDS = ("allow_full_name", "allow_initials", "allow_anonymous")
+
+
+class LetterForm(forms.ModelForm):
+    class Meta:
+        model = Letter
+        fields = (*TEXT_FIELDS, *ELIGIBILITY_FIELDS, *ASK_FIELDS, *DISPLAY_FIELDS)
+        labels = {
+            "slug": "Address",
+            "body": "Text",
+            "goal": "Goal",
+            "eligibility": "Accept signatures from",
+            "eligible_domains": "Domains",
+            "ask_affiliation": "Institution or organisation",
+            "ask_title": "Title or role",
+            "ask_country": "Country",
+            "ask_postal_code": "Postal code",
+            "ask_comment": "Public comment",
+            "allow_full_name": "In full",
+            "allow_initials": "As initials",
+            "allow_anonymous": "Not at all (anonymous)",
+        }
+        help_texts = {
+            "slug": "The letter's web address: /letters/<address>/. Leave it blank to make "
+            "one from the title.",
+            "body": "Markdown: **bold**, *italic*, [a link](https://example.org), "
+            "## a heading, - a list item.",
+            "demands": "One demand per line; shown as a numbered list.",
+            "pledge": "What every signer pledges, if anything.",
+            "goal": "The number of signatures you aim for; shown with a progress bar.",
+            "eligible_domains": "For addresses at listed domains only: one domain per line, "
+            "like example.org. Subdomains are included.",
+        }
+        error_messages = {
+            "slug": {"unique": "Another letter already uses this address. Choose another."},
+        }
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 14}),
+            "demands": forms.Textarea(attrs={"rows": 4}),
+            "pledge": forms.Textarea(attrs={"rows": 3}),
+            "eligible_domains": forms.Textarea(attrs={"rows": 3}),
+            "eligibility": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        if self.instance.is_public:
+            # Links to a published letter are out in the world; its address stays put.
+            self.fields["slug"].disabled = True
+            self.fields["slug"].help_text = "A published letter keeps its address."
+
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data["slug"].strip().lower()
+        title = self.cleaned_data.get("title")
+        if not slug and title:
+            return letter_free_slug(title, letter=self.instance)
+        return slug
+
+    def clean_eligible_domains(self) -> str:
+        lines = self.cleaned_data["eligible_domains"].splitlines()
+        return "\n".join(_ascii_domain(line) for line in lines if line.strip())
+
+
+def _ascii_domain(line: str) -> str:
+    """Signers' domains are compared in ASCII form, so "bücher.example" is stored as such."""
+    domain = line.strip().lower().rstrip(".")
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain  # Letter.clean() says what is wrong with it
+
+
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ("name", "role", "organisation", "delivery_address")
+        help_texts = {
+            "name": "A person or a body, such as “Dana Whitfield” or “The city council”.",
+            "delivery_address": "An email or postal address to deliver the letter to. Never shown.",
+        }
+
+
+class BaseTargetFormSet(BaseInlineFormSet):
+    default_error_messages = {
+        **BaseInlineFormSet.default_error_messages,
+        "too_few_forms": "Address the letter to at least one target.",
+    }
+
+    def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this target"
+
+    def kept(self) -> list[Target]:
+        """The targets to save, in form order: the existing ones and any filled-in new one."""
+        deleted = self.deleted_forms
+        return [
+            form.instance
+            for form in self.forms
+            if form not in deleted and (form.instance.pk is not None or form.has_changed())
+        ]
+
+    def removed(self) -> list[Target]:
+        return [form.instance for form in self.deleted_forms if form.instance.pk is not None]
+
+
+TargetFormSet = cast(
+    type[BaseTargetFormSet],
+    inlineformset_factory(
+        Letter,
+        Target,
+        form=TargetForm,
+        formset=BaseTargetFormSet,
+        extra=1,
+        min_num=1,
+        validate_min=True,
+        can_delete=True,
+        can_delete_extra=False,
+    ),
+)

@@ -1,0 +1,52 @@
+"""What an organiser's dashboard shows: their organisations, their role, and the letters."""
+
+from dataclasses import dataclass
+
+from undersigned.accounts.models import User
+from undersigned.letters.models import Letter
+from undersigned.signing.counts import letter_counts
+
+from .models import EDITING_ROLES, Membership, Organisation, Role
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    letter: Letter
+    count: int
+
+
+@dataclass(frozen=True)
+class DashboardEntry:
+    organisation: Organisation
+    role: Role
+    letters: list[LetterRow]
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in EDITING_ROLES
+
+
+def dashboard_entries(user: User) -> list[DashboardEntry]:
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name", "organisation__pk")
+    )
+    letters = list(
+        Letter.objects.filter(organisation__in=[m.organisation for m in memberships]).order_by(
+            "-created_at", "-pk"
+        )
+    )
+    counts = letter_counts([letter.pk for letter in letters])
+    return [
+        DashboardEntry(
+            organisation=membership.organisation,
+            role=Role(membership.role),
+            letters=[
+                LetterRow(letter, counts[letter.pk])
+                for letter in letters
+                if letter.organisation_id == membership.organisation_id
+            ],
+        )
+        for membership in memberships
+    ]
