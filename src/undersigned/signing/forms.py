@@ -77,7 +77,7 @@ class SignatureForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for name, value in cleaned.items():
+        for name, value in list(cleaned.items()):  # add_error() drops the field
             if isinstance(value, str):
                 try:
                     reject_control_characters(value, multiline=name in MULTILINE)
