@@ -20,8 +20,12 @@ MAX_LENGTHS = {"affiliation": 200, "title": 200, "country": 100, "postal_code": 
 MULTILINE = {"comment"}
 
 
+# Zero-width (non-)joiners are how Persian and many Indic names are spelt.
+JOINERS = {"\u200c", "\u200d"}
+
+
 def reject_control_characters(value: str, *, multiline: bool = False) -> None:
-    allowed = {"\n", "\r", "\t"} if multiline else set()
+    allowed = JOINERS | ({"\n", "\r", "\t"} if multiline else set())
     if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed for ch in value):
         raise ValidationError(_("Remove the invisible control characters."), code="control")
 
