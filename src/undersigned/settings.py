@@ -3,6 +3,7 @@
 Nothing here switches infrastructure on unless it is configured: no REDIS_URL, no Redis.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -97,7 +98,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": SQLITE_PRAGMAS, "transaction_mode": "IMMEDIATE", "timeout": 20}
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-undersigned.db")}
+    # Tests use a real file, so WAL and locking behave as in production; one per test run,
+    # so that two runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-undersigned-{os.getpid()}.db")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
