@@ -36,10 +36,12 @@ def port_open(host: str, port: int) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counts(settings: Any) -> None:
-    """Reads of the count are cached for a second in production; tests read them fresh."""
+def _test_settings(settings: Any) -> None:
+    """Reads of the count are cached for a second in production; tests read them fresh.
+    Passwords are hashed with a fast hasher: their strength is not what tests test."""
     from django.core.cache import cache
 
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.COUNT_CACHE_SECONDS = 0
     settings.SIGNATURE_RATE_LIMIT = "1000/h"
     cache.clear()
