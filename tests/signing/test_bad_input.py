@@ -8,10 +8,11 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import make_letter, sign
+from tests.signing.conftest import confirm_path
 from undersigned.letters.models import Letter
 from undersigned.letters.publishing import letter_close
 from undersigned.organisations.models import Organisation
-from undersigned.signing.models import CountShard, Signature
+from undersigned.signing.models import CountShard, Level, Signature
 
 PROFESSOR = {"affiliation": "University of Cambridge", "title": "Professor"}
 
@@ -168,4 +169,29 @@ def test_it_refuses_signatures_beyond_the_rate_limit(petition: Letter, settings:
 
     assert response.status_code == 429
     assert "Too many signatures from your network. Try again later." in response.text
+    assert database_state() == before
+
+
+def test_it_refuses_a_confirmation_posted_from_another_site(petition: Letter) -> None:
+    sign(Client(), petition)
+    signature = Signature.objects.get()
+
+    response = Client().post(confirm_path(signature.pk), headers={"Origin": "https://evil.example"})
+
+    assert response.status_code == 403
+    assert "This form must be sent from our own page." in response.text
+    signature.refresh_from_db()
+    assert signature.level == Level.PENDING
+    assert not CountShard.objects.filter(signatures__gt=0).exists()
+
+
+def test_it_explains_a_mangled_confirmation_link(petition: Letter) -> None:
+    sign(Client(), petition)
+    before = database_state()
+    path = confirm_path(Signature.objects.get().pk)
+
+    response = Client().post(path[:-4] + "/")
+
+    assert response.status_code == 404
+    assert "This confirmation link is not valid or has expired." in response.text
     assert database_state() == before

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import run_tasks, sign
-from tests.signing.conftest import in_threads
+from tests.signing.conftest import confirm_path, in_threads
 from undersigned.letters.models import Letter
 from undersigned.signing.models import Signature
 from undersigned.signing.signatures import REMINDER_INTERVAL
@@ -54,6 +54,16 @@ def test_it_answers_a_second_attempt_with_the_very_same_pages(petition: Letter) 
     assert as_seen(again) == as_seen(first)
     assert as_seen(again_page) == as_seen(first_page)
     assert Signature.objects.count() == 1
+
+
+def test_it_answers_alike_once_the_signature_is_confirmed(petition: Letter) -> None:
+    first = sign(Client(), petition, email="suzie@example.org")
+    Client().post(confirm_path(Signature.objects.get().pk))
+
+    again = sign(Client(), petition, email="SUZIE@example.org")
+
+    assert as_seen(again) == as_seen(first)
+    assert Signature.objects.get().is_counted
 
 
 def test_it_refuses_a_trailing_dot_alike_before_and_after_the_address_signed(
