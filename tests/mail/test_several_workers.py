@@ -1,0 +1,136 @@
+"""Several `undersigned worker` processes share one queue: every email goes out exactly once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from tests.mail.conftest import (
+    Relay,
+    database_url_of_test_database,
+    environment_for_another_process,
+)
+from undersigned.letters.models import Letter
+from undersigned.signing.signatures import SignatureInput, signature_create
+
+# The workers are real processes that must see the rows this test commits.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WORKERS = 3
+SIGNERS = 40
+UNFINISHED = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
+
+
+def start_workers(tmp_path: Path, relay: Relay, settings: Any) -> list[subprocess.Popen[bytes]]:
+    env = environment_for_another_process(
+        tmp_path,
+        DATABASE_URL=database_url_of_test_database(),
+        EMAIL_URL=relay.url,
+        BASE_URL=settings.BASE_URL,
+        SECRET_KEY=settings.SECRET_KEY,  # so their links are valid here
+    )
+    workers = []
+    for number in range(WORKERS):
+        with (tmp_path / f"worker-{number}.log").open("wb") as log:
+            command = [sys.executable, "-m", "undersigned.cli", "worker"]
+            workers.append(
+                subprocess.Popen(
+                    [*command, "--worker-id", f"worker-{number}"],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    return workers
+
+
+def logs(tmp_path: Path) -> str:
+    return "\n".join(path.read_text() for path in sorted(tmp_path.glob("worker-*.log")))
+
+
+def wait_for(condition: Any, workers: list[subprocess.Popen[bytes]], tmp_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        if any(worker.poll() is not None for worker in workers):
+            pytest.fail(f"a worker stopped early:\n{logs(tmp_path)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the workers did not get there within 60 s:\n{logs(tmp_path)}")
+        time.sleep(0.1)
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)  # finish the task at hand, then leave
+    for worker in workers:
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def test_it_sends_each_confirmation_exactly_once_with_three_workers(
+    petition: Letter, relay: Relay, settings: Any, tmp_path: Path
+) -> None:
+    relay.delay = 0.05  # a relay slow enough that every worker gets a share
+    workers = start_workers(tmp_path, relay, settings)
+    try:
+        wait_for(lambda: logs(tmp_path).count("Starting worker") == WORKERS, workers, tmp_path)
+        with transaction.atomic():  # the whole batch becomes visible to the workers at once
+            signatures = [
+                signature_create(
+                    letter=petition,
+                    data=SignatureInput(
+                        name=f"Signer {number}",
+                        email=f"signer{number}@example.org",
+                        display="full",
+                        consent_updates=False,
+                    ),
+                )
+                for number in range(SIGNERS)
+            ]
+        queued = DBTaskResult.objects.all()
+        wait_for(lambda: not queued.filter(status__in=UNFINISHED).exists(), workers, tmp_path)
+    finally:
+        stop(workers)
+
+    assert queued.count() == SIGNERS
+    assert set(queued.values_list("status", flat=True)) == {TaskResultStatus.SUCCESSFUL}
+    recipients = Counter(rcpt for d in relay.deliveries for rcpt in d.rcpt_tos)
+    assert recipients == Counter(signature.email for signature in signatures)
+    assert max(recipients.values()) == 1
+    signed_by = {signature.email: signature.pk for signature in signatures}
+    for delivery in relay.deliveries:
+        assert delivery.confirmation_link()[1] == signed_by[delivery.rcpt_tos[0]]
+    # Otherwise one worker did everything and nothing was shared.
+    claimed_by = {
+        worker_id for ids in queued.values_list("worker_ids", flat=True) for worker_id in ids
+    }
+    assert len(claimed_by) >= 2, claimed_by
+    wait_for_other_sessions_to_end()
+
+
+def wait_for_other_sessions_to_end() -> None:
+    """The test database is flushed next: on PostgreSQL, let the workers' sessions go first."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
