@@ -68,3 +68,10 @@ def test_it_records_the_version_and_consent_wording_the_signer_saw(petition: Let
     assert signature.consent_updates
     assert "Open Streets Alliance" in signature.consent_wording
     assert signature.consent_at is not None
+
+
+def test_it_falls_back_to_the_current_version_for_an_unknown_one(petition: Letter) -> None:
+    response = sign(Client(), petition, version="f" * 500)
+
+    assert response.status_code == 302
+    assert Signature.objects.get().letter_version.text_hash == petition.text_hash()

@@ -73,9 +73,9 @@ class SignatureForm(forms.Form):
         self.fields["consent_updates"] = forms.BooleanField(
             label=letter.consent_wording, required=False
         )
-        self.fields["version"] = forms.CharField(
-            widget=forms.HiddenInput, required=False, max_length=64
-        )
+        # Which text the signer saw; an unknown value falls back to the current version, since
+        # an error on a hidden field is one the signer could neither see nor fix.
+        self.fields["version"] = forms.CharField(widget=forms.HiddenInput, required=False)
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
@@ -96,6 +96,6 @@ class SignatureForm(forms.Form):
             email=data["email"].strip(),
             display=data["display"],
             consent_updates=data["consent_updates"],
-            text_hash=data.get("version", ""),
+            text_hash=data.get("version", "")[:64],
             details={name: data[name].strip() for name in POLICY_FIELDS if name in data},
         )
