@@ -3,7 +3,8 @@
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.utils.text import slugify
+
+from undersigned.lib.slugs import free_slug
 
 from .models import Letter, LetterVersion, Target
 from .publishing import letter_text_changed
@@ -32,11 +33,6 @@ def letter_save(
 
 
 def letter_free_slug(title: str, *, letter: Letter | None = None) -> str:
-    """An unused slug made from the title: "drop-the-contract", then "drop-the-contract-2"."""
-    base = slugify(title)[:70].strip("-") or "letter"
-    others = Letter.objects.exclude(pk=letter.pk) if letter and letter.pk else Letter.objects
-    slug, n = base, 1
-    while others.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    """An unused slug made from the title, other than this letter's own."""
+    others = Letter.objects.exclude(pk=letter.pk) if letter and letter.pk else Letter.objects.all()
+    return free_slug(others, title, fallback="letter")
