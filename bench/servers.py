@@ -26,6 +26,7 @@ from harness import (
     PYTHON,
     MemoryPeak,
     free_port,
+    group_cpu_seconds,
     machine_note,
     print_table,
     process_start,
@@ -83,6 +84,7 @@ class Measurement:
     p95: float
     p99: float
     errors: int
+    cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -149,7 +151,9 @@ def _median(values: list[float]) -> float:
 
 def _row(name: str, endpoint: str, rounds: list[Measurement], memory: MemoryPeak) -> list[str]:
     rates = [m.rate for m in rounds]
-    total = sum(m.requests for m in rounds) / sum(m.seconds for m in rounds)
+    requests = sum(m.requests for m in rounds)
+    total = requests / sum(m.seconds for m in rounds)
+    cpu_ms = 1000 * sum(m.cpu_seconds for m in rounds) / max(1, requests)
     return [
         name,
         endpoint,
@@ -157,6 +161,7 @@ def _row(name: str, endpoint: str, rounds: list[Measurement], memory: MemoryPeak
         f"{_median([m.p50 for m in rounds]):.1f}",
         f"{_median([m.p95 for m in rounds]):.1f}",
         f"{_median([m.p99 for m in rounds]):.1f}",
+        f"{cpu_ms:.1f}",
         str(sum(m.errors for m in rounds)),
         f"{memory.rss_kib / 1024:.0f} / {memory.pss_kib / 1024:.0f}",
     ]
@@ -201,7 +206,9 @@ def main() -> None:
                 for name, port in ports.items():
                     if round_number == 0:
                         load(port, mode, path, args.warmup, args.connections)
+                    cpu_before = group_cpu_seconds(memory[name].pgid)
                     measured = load(port, mode, path, args.seconds, args.connections)
+                    measured.cpu_seconds = group_cpu_seconds(memory[name].pgid) - cpu_before
                     results.setdefault((name, endpoint), []).append(measured)
             print(f"round {round_number + 1} of {args.rounds} done", flush=True)
     finally:
@@ -217,6 +224,7 @@ def main() -> None:
             "p50 ms",
             "p95 ms",
             "p99 ms",
+            "CPU ms/req",
             "errors",
             "peak RSS / PSS MiB",
         ],
@@ -227,8 +235,10 @@ def main() -> None:
         ],
     )
     print(
-        "\nreq/s: all rounds together; latency: median of the rounds' percentiles; memory: "
-        "sum over the server's processes (PSS shares pages among workers)"
+        "\nreq/s: all rounds together; latency: median of the rounds' percentiles; CPU ms/req: "
+        "the server's processes' user + system time over the requests they answered, which a "
+        "busy machine disturbs least; memory: sum over the server's processes (PSS shares "
+        "pages among workers)"
     )
 
 
