@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.db import connections
 
 from tests.conftest import port_open, skip_unless
-from tests.mail.conftest import settings_of_another_process
+from tests.processes import settings_of_another_process
 from undersigned.letters.models import Letter
 from undersigned.lib.rate_limit import RateLimit
 from undersigned.signing.counts import counts_reconcile, letter_count

@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from tests.mail.conftest import (
-    Relay,
+from tests.mail.conftest import Relay
+from tests.processes import (
     database_url_of_test_database,
     environment_for_another_process,
+    wait_for_other_sessions_to_end,
 )
 from undersigned.letters.models import Letter
 from undersigned.signing.signatures import SignatureInput, signature_create
@@ -118,19 +119,3 @@ def test_it_sends_each_confirmation_exactly_once_with_three_workers(
     }
     assert len(claimed_by) >= 2, claimed_by
     wait_for_other_sessions_to_end()
-
-
-def wait_for_other_sessions_to_end() -> None:
-    """The test database is flushed next: on PostgreSQL, let the workers' sessions go first."""
-    if connection.vendor != "postgresql":
-        return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.05)

@@ -6,7 +6,8 @@ from typing import Any
 from django.test import Client
 
 from tests.conftest import run_tasks, sign
-from tests.mail.conftest import Relay, settings_of_another_process
+from tests.mail.conftest import Relay
+from tests.processes import settings_of_another_process
 from undersigned.letters.models import Letter
 from undersigned.signing.models import Level, Signature
 

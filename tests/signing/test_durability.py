@@ -3,7 +3,6 @@
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,29 +11,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import SIGNER
+from tests.processes import (
+    database_url_of_test_database,
+    free_port,
+    wait_for_other_sessions_to_end,
+)
 from undersigned.letters.models import Letter
 from undersigned.signing.models import Level, Signature
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url_of_test_database() -> str:
-    """A DATABASE_URL for the database this test runs against, for another process."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_serving(port: int, server: subprocess.Popen[bytes]) -> None:
@@ -51,21 +39,6 @@ def wait_until_serving(port: int, server: subprocess.Popen[bytes]) -> None:
         finally:
             conn.close()
     pytest.fail("the server did not answer within 30 s")
-
-
-def wait_for_other_sessions_to_end() -> None:
-    """PostgreSQL ends a killed client's session once it notices; let it before teardown."""
-    if connection.vendor != "postgresql":
-        return
-    for _ in range(100):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.05)
 
 
 @pytest.fixture
