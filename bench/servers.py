@@ -4,11 +4,11 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench uv run python bench/servers.py
 
 Each server gets the same number of worker processes (--workers, 2 by default) and a
-free loopback port; all four run side by side and take turns: each endpoint is warmed up
+free loopback port; all of them run side by side and take turns: each endpoint is warmed up
 once, then loaded for a fixed time from a bounded number of connections, in several rounds,
 so that a busy moment on a shared machine does not land on one server only. The load
 comes from wrk (Debian package `wrk`) where it is installed, else from bench/loadgen.py in
-a process of its own. Takes about four minutes with the defaults.
+a process of its own. Takes about five minutes with the defaults.
 """
 
 import argparse
@@ -43,6 +43,11 @@ def granian(port: int, workers: int) -> list[str]:
     return [PYTHON, "-m", "undersigned.cli", "serve", "--addr", addr, "--workers", str(workers)]
 
 
+def granian_two_threads(port: int, workers: int) -> list[str]:
+    """`undersigned serve --threads 2`: fewer requests at once in each worker."""
+    return [*granian(port, workers), "--threads", "2"]
+
+
 def gunicorn_sync(port: int, workers: int) -> list[str]:
     return [
         *(PYTHON, "-m", "gunicorn", "undersigned.wsgi:application"),
@@ -62,8 +67,12 @@ def uvicorn_asgi(port: int, workers: int) -> list[str]:
     ]
 
 
+# Under ASGI each request runs its sync code in a new thread, and a persistent database
+# connection per thread piles up until PostgreSQL refuses more; Django advises none there.
+SERVER_ENV = {"uvicorn-asgi": {"DATABASE_CONN_MAX_AGE": "0"}}
 SERVERS = {
     "granian-wsgi": granian,
+    "granian-wsgi-t2": granian_two_threads,
     "gunicorn-sync": gunicorn_sync,
     "gunicorn-gthread": gunicorn_gthread,
     "uvicorn-asgi": uvicorn_asgi,
@@ -196,7 +205,8 @@ def main() -> None:
             ports[name] = free_port()
             command = SERVERS[name](ports[name], args.workers)
             log = site.data_dir / f"{name}.log"
-            server = process_start(command, env=site.env, log=log, port=ports[name])
+            env = {**site.env, **SERVER_ENV.get(name, {})}
+            server = process_start(command, env=env, log=log, port=ports[name])
             memory[name] = MemoryPeak(server.pid)
             memory[name].start()
         # Servers take turns within each round, so a noisy moment on the machine is shared
@@ -234,6 +244,10 @@ def main() -> None:
             for endpoint in ENDPOINTS
         ],
     )
+    for name in ports:
+        if any(m.errors for endpoint in ENDPOINTS for m in results[name, endpoint]):
+            lines = (site.data_dir / f"{name}.log").read_text(errors="replace").splitlines()
+            print(f"\n{name} log, last lines:\n" + "\n".join(line[:200] for line in lines[-8:]))
     print(
         "\nreq/s: all rounds together; latency: median of the rounds' percentiles; CPU ms/req: "
         "the server's processes' user + system time over the requests they answered, which a "
