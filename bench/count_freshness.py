@@ -275,7 +275,6 @@ async def surge_run(args: argparse.Namespace, site: Site, port: int) -> None:
         f"({len(surge.polls)} polls)\n"
     )
     mailed = sum(started <= t <= writes_stopped for t in surge.mailed)
-    mailed_after = sum(t > writes_stopped for t in surge.mailed)
     backlog = presigned + surge.signed - sum(t <= writes_stopped for t in surge.mailed)
     sign_ms = sorted(1000 * v for v in surge.sign_latencies)
     confirm_ms = sorted(1000 * (c.returned - c.sent) for c in surge.confirmations)
@@ -309,10 +308,13 @@ async def surge_run(args: argparse.Namespace, site: Site, port: int) -> None:
         ],
     )
     waited = surge.waiting_for_links / (args.confirmers * elapsed)
+    after = [t for t in surge.mailed if t > writes_stopped]
+    drain = f"{len(after) / (max(after) - writes_stopped):.0f}/s" if after else "nothing"
     print(
         f"\nbefore the surge: {presigned} signed and mailed. Confirming connections waited for a "
         f"link {100 * waited:.0f}% of the time.\nmail backlog when writes stopped: {backlog} "
-        f"links; the worker then mailed {mailed_after / args.tail:.1f}/s with no other writes\n"
+        f"links; with no other writes the worker then mailed {len(after)} in {args.tail:g} s "
+        f"({drain})\n"
     )
 
     def delay_row(name: str, values: list[float]) -> list[str]:

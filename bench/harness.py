@@ -15,9 +15,10 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTER = "northwind-drop-the-camera-contract"
@@ -53,10 +54,31 @@ class Site:
         )
 
 
+def _throwaway_database(url: str) -> str:
+    """Create a fresh database on the server DATABASE_URL names; drop it at exit."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"undersigned_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        stop_all()
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
 def site_create(**extra_env: str) -> Site:
-    """Migrate a fresh data directory and load the demo letters into it."""
+    """Migrate a fresh data directory (and PostgreSQL database) and load the demo letters."""
     data_dir = Path(tempfile.mkdtemp(prefix="undersigned-bench-"))
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith(("postgres:", "postgresql:")):
+        extra_env = {"DATABASE_URL": _throwaway_database(database_url), **extra_env}
     env = {
         **os.environ,
         "UNDERSIGNED_DATA_DIR": str(data_dir),
