@@ -369,8 +369,11 @@ def main() -> None:
     port = free_port()
     site = site_create(BASE_URL=f"http://{HOST}:{port}", EMAIL_URL="console:", LOG_LEVEL="WARNING")
     print(f"database: {site.database}; {machine_note()}")
+    workers = site.env.get("WEB_WORKERS", "2")
+    threads = site.env.get("WEB_THREADS", "8")
     print(
-        "processes: `undersigned serve` (its defaults: granian, 2 workers) + `undersigned worker`"
+        f"processes: `undersigned serve` (granian, {workers} workers x {threads} threads; "
+        "WEB_WORKERS and WEB_THREADS change them) + `undersigned worker`"
     )
     try:
         asyncio.run(surge_run(args, site, port))
