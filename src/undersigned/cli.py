@@ -34,13 +34,26 @@ def _manage(argv: Sequence[str]) -> None:
     execute_from_command_line(["undersigned", *argv])
 
 
+def _require_free(host: str, port: int) -> None:
+    """Refuse a taken address: granian would share it with the other server, silently."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past connections are fine
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            message = f"undersigned: cannot listen on {host}:{port}: {error.strerror}"
+            raise SystemExit(message) from None
+
+
 def serve(argv: Sequence[str]) -> None:
     parser = argparse.ArgumentParser(prog="undersigned serve")
     parser.add_argument("--addr", default=os.environ.get("UNDERSIGNED_ADDR", DEFAULT_ADDR))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "8")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "2")))
     args = parser.parse_args(argv)
     host, port = _split_addr(args.addr)
+    _require_free(host, port)
     _django_setup()  # fail here, with Django's message, on a bad configuration
     from granian import Granian
     from granian.constants import Interfaces
