@@ -1,3 +1,4 @@
+import signal
 import socket
 import subprocess
 import sys
@@ -39,3 +40,34 @@ def test_it_runs_manage_py_commands(tmp_path: Path) -> None:
 
     assert done.returncode == 0
     assert "Prove every letter's stored count" in done.stdout
+
+
+def test_it_stops_the_demos_server_and_worker_on_sigterm(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "undersigned.cli", "demo", "--addr", f"127.0.0.1:{port}"],
+        env=environment_for_another_process(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert demo.stdout is not None
+    try:
+        for line in demo.stdout:
+            if "undersigned is running at" in line:
+                break
+        children = _children_of(demo.pid)
+        assert len(children) == 2
+        demo.send_signal(signal.SIGTERM)
+        output, _ = demo.communicate(timeout=30)
+    finally:
+        demo.kill()
+    assert "undersigned stopped." in output
+    assert all(not Path(f"/proc/{pid}").exists() for pid in children)
+
+
+def _children_of(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]

@@ -88,6 +88,9 @@ def demo(argv: Sequence[str]) -> None:
 
     _manage(["migrate", "--no-input", "-v", "0"])
     _manage(["load_demo"])
+    # A service manager's SIGTERM, or a closed terminal, stops the demo as Ctrl-C does.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _interrupt)
     me = [sys.executable, "-m", "undersigned.cli"]
     # Own sessions: Ctrl-C reaches only this process, which stops each child exactly once.
     children = [
@@ -109,6 +112,10 @@ def demo(argv: Sequence[str]) -> None:
         pass
     finally:
         _stop(children)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_for_port(host: str, port: int, server: subprocess.Popen[bytes]) -> None:
