@@ -5,6 +5,8 @@ from typing import Any, cast
 from django import forms
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
+from undersigned.lib.email_address import canonical_domain
+
 from .editing import letter_free_slug
 from .models import Letter, Target
 
@@ -72,16 +74,9 @@ class LetterForm(forms.ModelForm):
 
     def clean_eligible_domains(self) -> str:
         lines = self.cleaned_data["eligible_domains"].splitlines()
-        return "\n".join(_ascii_domain(line) for line in lines if line.strip())
-
-
-def _ascii_domain(line: str) -> str:
-    """Signers' domains are compared in ASCII form, so "bücher.example" is stored as such."""
-    domain = line.strip().lower().rstrip(".")
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain  # Letter.clean() says what is wrong with it
+        # Stored as signers' domains are compared: "bücher.example" as its ASCII form.
+        # Letter.clean() says what is wrong with a line that is no domain.
+        return "\n".join(canonical_domain(line) for line in lines if line.strip())
 
 
 class TargetForm(forms.ModelForm):

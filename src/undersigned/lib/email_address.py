@@ -17,14 +17,23 @@ def canonical_email(address: str) -> str:
     """
     local, _, domain = address.strip().rpartition("@")
     local = _unquoted(local)
-    domain = domain.rstrip(".").lower()
-    with contextlib.suppress(UnicodeError):  # else left as given; the validator vetted it
-        domain = domain.encode("idna").decode("ascii")
+    domain = canonical_domain(domain)
     domain = DOMAIN_ALIASES.get(domain, domain)
     local = local.lower().split("+", 1)[0]
     if domain in DOTS_IGNORED:
         local = local.replace(".", "")
     return f"{local}@{domain}"
+
+
+def canonical_domain(domain: str) -> str:
+    """A domain in the form addresses are compared in: lower case, ASCII, no trailing dot.
+
+    A domain IDNA cannot encode is left as given, for a validator to say what is wrong.
+    """
+    domain = domain.strip().rstrip(".").lower()
+    with contextlib.suppress(UnicodeError):
+        domain = domain.encode("idna").decode("ascii")
+    return domain
 
 
 def _unquoted(local: str) -> str:
