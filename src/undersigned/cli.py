@@ -34,10 +34,13 @@ def _manage(argv: Sequence[str]) -> None:
     execute_from_command_line(["undersigned", *argv])
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def _require_free(host: str, port: int) -> None:
     """Refuse a taken address: granian would share it with the other server, silently."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as sock:
+    with socket.socket(_family(host)) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past connections are fine
         try:
             sock.bind((host, port))
@@ -122,7 +125,7 @@ def _wait_for_port(host: str, port: int, server: subprocess.Popen[bytes]) -> Non
     for _ in range(300):
         if server.poll() is not None:
             return
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        with socket.socket(_family(host)) as sock:
             sock.settimeout(0.1)
             if sock.connect_ex((host, port)) == 0:
                 return

@@ -1,12 +1,5 @@
-from typing import Any
-
 from django.conf import settings
 from django.db import models
-
-
-class OrganisationQuerySet(models.QuerySet["Organisation"]):
-    def for_member(self, user: Any) -> "OrganisationQuerySet":
-        return self.filter(memberships__user=user)
 
 
 class Organisation(models.Model):
@@ -14,8 +7,6 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = OrganisationQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name
