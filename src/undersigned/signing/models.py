@@ -27,11 +27,23 @@ class Signature(models.Model):
     letter_version = models.ForeignKey(
         LetterVersion, on_delete=models.PROTECT, related_name="signatures"
     )
-    name = models.CharField(max_length=120)
-    email = models.EmailField(max_length=254)
-    email_canonical = models.CharField(max_length=254)
-    affiliation = models.CharField(max_length=200, blank=True)
+    # As shown: the full name, only the initials, or nothing for an anonymous signer.
+    name = models.CharField(max_length=120, blank=True)
+    # The address signed with, kept only until it is proven (see signature_confirm).
+    email = models.EmailField(max_length=254, blank=True)
+    # A keyed hash of the canonical address: one signature per person, without the address.
+    email_key = models.CharField(max_length=64)
+    email_domain = models.CharField(max_length=253)
+    contact_email = models.EmailField(
+        max_length=254, blank=True, help_text="Where the signer asked to be written to later."
+    )
+    affiliation = models.CharField(max_length=200, blank=True, help_text="As claimed.")
+    institution = models.CharField(
+        max_length=200, blank=True, help_text="As verified from the address's domain."
+    )
     title = models.CharField(max_length=200, blank=True)
+    department = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     comment = models.TextField(max_length=1000, blank=True)
@@ -45,16 +57,21 @@ class Signature(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
 
     objects = SignatureQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["letter", "email_canonical"], name="one_signature_per_person"
+                fields=["letter", "email_key"], name="one_signature_per_person"
             )
         ]
-        indexes = [models.Index(fields=["letter", "level", "confirmed_at"])]
+        indexes = [
+            models.Index(fields=["letter", "level", "confirmed_at"]),
+            models.Index(fields=["letter", "institution"]),
+            models.Index(fields=["email_key", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Signature {self.pk} on {self.letter_id}"
@@ -64,24 +81,59 @@ class Signature(models.Model):
         return self.level in COUNTED_LEVELS
 
     @property
+    def is_verified(self) -> bool:
+        return self.level == Level.VERIFIED
+
+    @property
+    def address_for_contact(self) -> str:
+        """Where a link may be sent later: never a verified address the signer did not offer."""
+        return self.contact_email or self.email
+
+    @property
     def public_name(self) -> str:
         """The name as the signer chose to be shown."""
-        if self.display == Display.FULL:
-            return self.name
-        if self.display == Display.INITIALS:
-            return initials(self.name)
-        return "Anonymous"
+        if self.display == Display.ANONYMOUS or not self.name:
+            return "Anonymous"
+        return self.name
+
+    @property
+    def verification(self) -> str:
+        """What the address proved: "Verified · Stanford University", "Verified employee"."""
+        if not self.is_verified:
+            return ""
+        return f"Verified · {self.institution}" if self.institution else "Verified employee"
+
+    @property
+    def claimed_affiliation(self) -> str:
+        """An institution the signer named that their address did not prove."""
+        if self.display == Display.ANONYMOUS or not self.affiliation:
+            return ""
+        if self.affiliation.casefold() == self.institution.casefold():
+            return ""
+        return self.affiliation
 
     @property
     def public_details(self) -> str:
-        """Title and affiliation, only for signers shown by their full name."""
-        if self.display != Display.FULL:
-            return ""
-        return ", ".join(part for part in (self.title, self.affiliation) if part)
+        """What the signer chose to give beyond their name, as the public sees it.
+
+        A title could single out an anonymous signer, so it shows only beside a name;
+        a team and a place are asked for as public facts and show for everyone.
+        """
+        title = "" if self.display == Display.ANONYMOUS else self.title
+        return " · ".join(part for part in (title, self.department, self.location) if part)
 
     @property
     def public_comment(self) -> str:
         return "" if self.display == Display.ANONYMOUS else self.comment
+
+
+def name_as_kept(name: str, display: str) -> str:
+    """Keep no more of a name than is shown: initials only, or nothing at all."""
+    if display == Display.ANONYMOUS:
+        return ""
+    if display == Display.INITIALS:
+        return initials(name)
+    return name
 
 
 def initials(name: str) -> str:
@@ -99,6 +151,7 @@ class CountShard(models.Model):
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="count_shards")
     shard = models.PositiveSmallIntegerField()
     signatures = models.BigIntegerField(default=0)
+    verified = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

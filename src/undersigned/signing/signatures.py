@@ -1,24 +1,30 @@
-"""Writes to signatures: signing a letter and confirming a signature."""
+"""Writes to signatures: signing a letter, confirming and withdrawing a signature."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from undersigned.letters.models import Letter, LetterVersion
-from undersigned.lib.email_address import canonical_email
+from undersigned.letters.models import Eligibility, Letter, LetterVersion
+from undersigned.lib.email_address import email_domain, email_key
+from undersigned.lib.rate_limit import RateLimit
 
 from . import tasks
-from .counts import count_add
-from .eligibility import check_eligible
-from .models import Level, Signature
+from .counts import count_add, count_forget
+from .eligibility import check_eligible, is_listed_domain, proof_for
+from .models import Level, Signature, name_as_kept
 
-# A second attempt with a known address sends at most one reminder in this window.
+# A second attempt with a known address sends at most one reminder in this window, and
+# at most MAX_REMINDERS in all: with the confirmation, a few emails per address and letter.
 REMINDER_INTERVAL = timedelta(hours=1)
+MAX_REMINDERS = 2
+# However many letters one address is used on, confirmation emails to it are capped.
+ADDRESS_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class SignatureInput:
     email: str
     display: str
     consent_updates: bool
+    contact_email: str = ""
     text_hash: str = ""
     details: dict[str, str] = field(default_factory=dict)
 
@@ -45,14 +52,19 @@ def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
     if data.display not in dict(letter.display_choices):
         raise ValidationError(_("Choose how your name is shown."), code="display")
     check_eligible(letter, data.email)
+    _check_contact_email(letter, data)
+    key = email_key(data.email)
+    _check_address_not_flooded(key)
     version = _version_seen(letter, data.text_hash)
     now = timezone.now()
     signature = Signature(
         letter=letter,
         letter_version=version,
-        name=data.name,
+        name=name_as_kept(data.name, data.display),
         email=data.email,
-        email_canonical=canonical_email(data.email),
+        email_key=key,
+        email_domain=email_domain(data.email),
+        contact_email=data.contact_email,
         display=data.display,
         consent_updates=data.consent_updates,
         consent_wording=letter.consent_wording if data.consent_updates else "",
@@ -65,9 +77,41 @@ def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
             with transaction.atomic():
                 signature.save()
         except IntegrityError:
-            return _signature_remind(letter, signature.email_canonical)
+            return _signature_remind(letter, key)
         tasks.send_confirmation.enqueue(signature.pk)
     return signature
+
+
+def _check_contact_email(letter: Letter, data: SignatureInput) -> None:
+    """On a letter for listed domains, the work address is written to once, to prove it;
+    updates need a personal address, which must not be another work address."""
+    if letter.eligibility != Eligibility.DOMAINS:
+        return
+    if data.contact_email and is_listed_domain(letter, email_domain(data.contact_email)):
+        raise ValidationError(
+            _("Give a personal address here, not one at %(domains)s.")
+            % {"domains": ", ".join(letter.domain_list)},
+            code="contact_at_work",
+        )
+    if data.consent_updates and not data.contact_email:
+        raise ValidationError(
+            _(
+                "To receive updates, give a personal address: we never write to your work "
+                "address again after the one email that proves it."
+            ),
+            code="contact_needed",
+        )
+
+
+def _check_address_not_flooded(key: str) -> None:
+    """Signing many letters with someone else's address must not flood their inbox."""
+    since = timezone.now() - ADDRESS_WINDOW
+    recent = Signature.objects.filter(email_key=key, created_at__gte=since).count()
+    if recent >= settings.CONFIRMATIONS_PER_ADDRESS_PER_DAY:
+        raise ValidationError(
+            _("This address was sent too many confirmation emails today. Try again tomorrow."),
+            code="address_flooded",
+        )
 
 
 def _version_seen(letter: Letter, text_hash: str) -> LetterVersion:
@@ -80,23 +124,102 @@ def _version_seen(letter: Letter, text_hash: str) -> LetterVersion:
     return current
 
 
-def _signature_remind(letter: Letter, email_canonical: str) -> Signature:
-    existing = Signature.objects.get(letter=letter, email_canonical=email_canonical)
+def _signature_remind(letter: Letter, key: str) -> Signature:
+    existing = Signature.objects.get(letter=letter, email_key=key)
     now = timezone.now()
     due = Q(reminded_at__isnull=True) | Q(reminded_at__lt=now - REMINDER_INTERVAL)
-    if Signature.objects.filter(due, pk=existing.pk).update(reminded_at=now):
+    # A proven address is no longer kept, so nothing can be sent to it; that is the point.
+    reminders = Signature.objects.filter(
+        due, pk=existing.pk, reminders_sent__lt=MAX_REMINDERS
+    ).exclude(email="")
+    if reminders.update(reminded_at=now, reminders_sent=F("reminders_sent") + 1):
         tasks.send_reminder.enqueue(existing.pk)
     return existing
 
 
-def signature_confirm(*, signature_id: int) -> Signature:
-    """Mark a pending signature confirmed and count it; confirming twice is harmless."""
+def signature_confirm(*, signature_id: int, institution: str = "") -> Signature:
+    """Confirm a pending signature and count it; confirming twice is harmless.
+
+    An address that proves something (an academic domain, or one of the letter's listed
+    domains) makes the signature verified, and is then forgotten: only its keyed hash and
+    its domain stay, unless the signer asked for updates and gave no other address, on a
+    letter not for listed domains, where it stays as the address they asked us to use.
+    Where the domain belongs to several institutions, `institution` is the signer's pick.
+    """
     with transaction.atomic():
         signature = Signature.objects.select_related("letter").get(pk=signature_id)
-        confirmed = Signature.objects.filter(pk=signature_id, level=Level.PENDING).update(
-            level=Level.CONFIRMED, confirmed_at=timezone.now()
-        )
-        if confirmed:
-            count_add(letter_id=signature.letter_id, signature_id=signature_id)
+        if signature.level != Level.PENDING:
+            return signature
+        letter = signature.letter
+        proof = proof_for(letter, signature.email_domain)
+        changes: dict[str, object] = {"level": Level.CONFIRMED, "confirmed_at": timezone.now()}
+        if proof.verified:
+            changes.update(
+                level=Level.VERIFIED,
+                institution=_institution_picked(proof.institutions, institution),
+                email="",
+                contact_email=signature.contact_email or _kept_for_updates(signature),
+            )
+        if Signature.objects.filter(pk=signature_id, level=Level.PENDING).update(**changes):
+            count_add(
+                letter_id=letter.pk, signature_id=signature_id, verified=proof.verified
+            )
             signature.refresh_from_db()
     return signature
+
+
+def _institution_picked(institutions: tuple[str, ...], picked: str) -> str:
+    if len(institutions) <= 1:
+        return institutions[0] if institutions else ""
+    if picked not in institutions:
+        raise ValidationError(
+            _("Your address belongs to several institutions. Choose yours."),
+            code="institution",
+        )
+    return picked
+
+
+def _kept_for_updates(signature: Signature) -> str:
+    asked = signature.consent_updates and signature.letter.eligibility != Eligibility.DOMAINS
+    return signature.email if asked else ""
+
+
+def signature_withdraw(*, signature_id: int) -> bool:
+    """Remove a signature and everything it holds, and take it off the count. Final.
+
+    Returns False if it was already gone. The row is locked first, so a withdrawal
+    racing a confirmation takes off exactly what was added.
+    """
+    with transaction.atomic():
+        signature = Signature.objects.select_for_update().filter(pk=signature_id).first()
+        if signature is None:
+            return False
+        if signature.is_counted:
+            count_add(
+                letter_id=signature.letter_id,
+                signature_id=signature_id,
+                delta=-1,
+                verified=signature.is_verified,
+            )
+        signature.delete()
+        transaction.on_commit(lambda: count_forget(signature.letter_id))
+    return True
+
+
+def manage_link_request(*, letter: Letter, address: str) -> None:
+    """Send a link to the manage page to the address kept for contact, if there is one.
+
+    Whatever the address, the caller answers alike, so nobody learns who signed. A
+    verified work address is never written to again: its signer uses the link in the
+    one email it received.
+    """
+    signature = (
+        Signature.objects.filter(letter=letter)
+        .filter(Q(email_key=email_key(address)) | Q(contact_email__iexact=address.strip()))
+        .first()
+    )
+    if signature is None or not signature.address_for_contact:
+        return
+    limit = RateLimit.parse("manage-link", settings.MANAGE_LINKS_PER_SIGNATURE)
+    if limit.hit(str(signature.pk)):
+        tasks.send_manage_link.enqueue(signature.pk)

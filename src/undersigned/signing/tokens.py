@@ -4,6 +4,10 @@ from django.core import signing
 
 CONFIRM_SALT = "undersigned.signing.confirm"
 CONFIRM_MAX_AGE = 60 * 60 * 24 * 30
+MANAGE_SALT = "undersigned.signing.manage"
+# The confirmation email is the only one a work address ever gets, so its link to the
+# manage page has to last; a link asked for later need only last the day.
+MANAGE_MAX_AGE = {"c": 60 * 60 * 24 * 365, "r": 60 * 60 * 24}
 
 
 def confirmation_token(signature_id: int) -> str:
@@ -16,3 +20,17 @@ def signature_id_from_confirmation_token(token: str) -> int | None:
     except signing.BadSignature:
         return None
     return value if isinstance(value, int) else None
+
+
+def manage_token(signature_id: int, *, requested: bool) -> str:
+    return signing.dumps([signature_id, "r" if requested else "c"], salt=MANAGE_SALT)
+
+
+def signature_id_from_manage_token(token: str) -> int | None:
+    try:
+        value = signing.loads(token, salt=MANAGE_SALT)
+        signature_id, kind = value
+        signing.loads(token, salt=MANAGE_SALT, max_age=MANAGE_MAX_AGE[kind])
+    except (signing.BadSignature, ValueError, TypeError, KeyError):
+        return None
+    return signature_id if isinstance(signature_id, int) else None

@@ -12,10 +12,16 @@ from undersigned.letters.views import letter_page_context
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.rate_limit import RateLimit
 
-from .forms import SignatureForm
+from .eligibility import proof_for
+from .forms import ManageLinkForm, SignatureForm
 from .models import Signature
-from .signatures import signature_confirm, signature_create
-from .tokens import signature_id_from_confirmation_token
+from .signatures import (
+    manage_link_request,
+    signature_confirm,
+    signature_create,
+    signature_withdraw,
+)
+from .tokens import signature_id_from_confirmation_token, signature_id_from_manage_token
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -69,10 +75,58 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     signature = signatures.filter(pk=signature_id).first() if signature_id else None
     if signature is None:
         return _refuse(request, _("This confirmation link is not valid or has expired."), 404)
+    institutions = proof_for(signature.letter, signature.email_domain).institutions
+    context = {
+        "signature": signature,
+        "letter": signature.letter,
+        "institutions": institutions if len(institutions) > 1 else (),
+    }
     if request.method == "POST":
         if not is_same_origin(request):
             return _refuse(request, _("This form must be sent from our own page."), 403)
-        signature = signature_confirm(signature_id=signature.pk)
+        try:
+            signature = signature_confirm(
+                signature_id=signature.pk, institution=request.POST.get("institution", "")
+            )
+        except ValidationError as error:
+            context["errors"] = error.messages
+            return render(request, "signing/confirm.html", context, status=400)
         return render(request, "signing/confirmed.html", {"signature": signature})
-    context = {"signature": signature, "letter": signature.letter}
     return render(request, "signing/confirm.html", context)
+
+
+@csrf_exempt  # the token in the address is the proof; see is_same_origin
+@never_cache
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    """What we keep about one signature, and the button that withdraws it for good."""
+    signature_id = signature_id_from_manage_token(token)
+    signatures = Signature.objects.select_related("letter")
+    signature = signatures.filter(pk=signature_id).first() if signature_id else None
+    if signature is None:
+        message = _("This link is not valid or has expired, or the signature was withdrawn.")
+        return _refuse(request, message, 404)
+    if request.method == "POST":
+        if not is_same_origin(request):
+            return _refuse(request, _("This form must be sent from our own page."), 403)
+        signature_withdraw(signature_id=signature.pk)
+        return render(request, "signing/withdrawn.html", {"letter": signature.letter})
+    return render(request, "signing/manage.html", {"signature": signature})
+
+
+@csrf_exempt  # public pages carry no per-visitor token; see is_same_origin
+@never_cache
+def manage_link(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask for a link to manage one's signature. The answer never says who signed."""
+    letter = get_object_or_404(Letter.objects.public(), slug=slug)
+    form = ManageLinkForm(request.POST or None)
+    if request.method == "POST":
+        if not is_same_origin(request):
+            return _refuse(request, _("This form must be sent from our own page."), 403)
+        limit = RateLimit.parse("manage", settings.SIGNATURE_RATE_LIMIT)
+        if not limit.hit(_client_ip(request)):
+            return _refuse(request, _("Too many requests from your network. Try later."), 429)
+        if form.is_valid():
+            manage_link_request(letter=letter, address=form.cleaned_data["email"])
+            return render(request, "signing/manage_link_sent.html", {"letter": letter})
+    context = {"letter": letter, "form": form}
+    return render(request, "signing/manage_link.html", context, status=400 if form.errors else 200)

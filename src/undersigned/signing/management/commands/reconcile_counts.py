@@ -20,8 +20,9 @@ class Command(BaseCommand):
         drifts = counts_reconcile(repair=not check)
         for drift in drifts:
             self.stdout.write(
-                f"{drift.letter.slug} shard {drift.shard}: stored {drift.stored}, "
-                f"signatures {drift.actual}" + ("" if check else " (repaired)")
+                f"{drift.letter.slug} shard {drift.shard}: stored {drift.stored.total} "
+                f"({drift.stored.verified} verified), signatures {drift.actual.total} "
+                f"({drift.actual.verified} verified)" + ("" if check else " (repaired)")
             )
         if not drifts:
             letters = Letter.objects.count()
