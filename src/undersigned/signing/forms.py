@@ -44,11 +44,12 @@ class SignatureForm(forms.Form):
     """The sign form, shaped by the letter's signing policy."""
 
     name = forms.CharField(
-        label=_("Your name"),
+        label=_("Full name"),
         max_length=120,
-        required=False,
-        help_text=_("Not kept at all if you sign anonymously; only its initials if you choose "
-        "initials."),
+        help_text=_(
+            "If you sign anonymously, you may leave it empty: we don't keep it. If you choose "
+            "initials, we keep only those."
+        ),
     )
     email = forms.EmailField(
         label=_("Email address"),
@@ -59,6 +60,8 @@ class SignatureForm(forms.Form):
     def __init__(self, *args: Any, letter: Letter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.letter = letter
+        if self.data.get("display") == Display.ANONYMOUS:
+            self.fields["name"].required = False
         if letter.eligibility == Eligibility.ACADEMIC:
             self.fields["email"].label = _("University or research address")
             self.fields["email"].help_text = _(
@@ -110,8 +113,6 @@ class SignatureForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("display") != Display.ANONYMOUS and not cleaned.get("name", "").strip():
-            self.add_error("name", _("Give your name, or choose to sign anonymously."))
         for name, value in list(cleaned.items()):  # add_error() drops the field
             if isinstance(value, str):
                 try:

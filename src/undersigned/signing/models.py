@@ -1,6 +1,8 @@
+from datetime import datetime
+
 from django.db import models
 
-from undersigned.letters.models import Display, Letter, LetterVersion
+from undersigned.letters.models import Display, Eligibility, Letter, LetterVersion
 
 
 class Level(models.TextChoices):
@@ -17,6 +19,9 @@ COUNTED_LEVELS = (Level.CONFIRMED, Level.VERIFIED)
 class SignatureQuerySet(models.QuerySet["Signature"]):
     def counted(self) -> "SignatureQuerySet":
         return self.filter(level__in=COUNTED_LEVELS)
+
+    def unconfirmed_since(self, moment: "datetime") -> "SignatureQuerySet":
+        return self.filter(level=Level.PENDING, created_at__lt=moment)
 
     def newest_first(self) -> "SignatureQuerySet":
         return self.order_by("-confirmed_at", "-pk")
@@ -63,9 +68,7 @@ class Signature(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["letter", "email_key"], name="one_signature_per_person"
-            )
+            models.UniqueConstraint(fields=["letter", "email_key"], name="one_signature_per_person")
         ]
         indexes = [
             models.Index(fields=["letter", "level", "confirmed_at"]),
@@ -86,8 +89,11 @@ class Signature(models.Model):
 
     @property
     def address_for_contact(self) -> str:
-        """Where a link may be sent later: never a verified address the signer did not offer."""
-        return self.contact_email or self.email
+        """Where a link may be sent later. Never a work address: on a letter for listed
+        domains it gets the one email that proves it, even before it is forgotten."""
+        if self.contact_email or self.letter.eligibility == Eligibility.DOMAINS:
+            return self.contact_email
+        return self.email
 
     @property
     def public_name(self) -> str:

@@ -18,6 +18,7 @@ from . import tasks
 from .counts import count_add, count_forget
 from .eligibility import check_eligible, is_listed_domain, proof_for
 from .models import Level, Signature, name_as_kept
+from .tokens import CONFIRM_MAX_AGE
 
 # A second attempt with a known address sends at most one reminder in this window, and
 # at most MAX_REMINDERS in all: with the confirmation, a few emails per address and letter.
@@ -161,9 +162,7 @@ def signature_confirm(*, signature_id: int, institution: str = "") -> Signature:
                 contact_email=signature.contact_email or _kept_for_updates(signature),
             )
         if Signature.objects.filter(pk=signature_id, level=Level.PENDING).update(**changes):
-            count_add(
-                letter_id=letter.pk, signature_id=signature_id, verified=proof.verified
-            )
+            count_add(letter_id=letter.pk, signature_id=signature_id, verified=proof.verified)
             signature.refresh_from_db()
     return signature
 
@@ -223,3 +222,13 @@ def manage_link_request(*, letter: Letter, address: str) -> None:
     limit = RateLimit.parse("manage-link", settings.MANAGE_LINKS_PER_SIGNATURE)
     if limit.hit(str(signature.pk)):
         tasks.send_manage_link.enqueue(signature.pk)
+
+
+def signatures_forget_unconfirmed() -> int:
+    """Delete signatures whose confirmation link has expired unused, with their address.
+
+    They never counted, and an address nobody confirmed is not ours to keep.
+    """
+    expired = timezone.now() - timedelta(seconds=CONFIRM_MAX_AGE)
+    deleted, _ = Signature.objects.unconfirmed_since(expired).delete()
+    return deleted
