@@ -13,8 +13,20 @@ from undersigned.signing.tokens import CONFIRM_MAX_AGE
 def test_it_deletes_unconfirmed_signatures_once_their_link_has_expired(
     client: Client, workers_letter: Letter
 ) -> None:
-    sign(client, workers_letter, email="old@northwind.example", display="anonymous")
-    sign(client, workers_letter, email="new@northwind.example", display="anonymous")
+    sign(
+        client,
+        workers_letter,
+        email="old@northwind.example",
+        display="anonymous",
+        consent_updates=None,
+    )
+    sign(
+        client,
+        workers_letter,
+        email="new@northwind.example",
+        display="anonymous",
+        consent_updates=None,
+    )
     expired = timezone.now() - timedelta(seconds=CONFIRM_MAX_AGE + 60)
     Signature.objects.filter(email="old@northwind.example").update(created_at=expired)
 
