@@ -1,0 +1,236 @@
+"""Invariants 4 and 5: a hidden name, and a work address, stay hidden through a whole
+sign → verify → withdraw cycle: in every response, email, log record and database row."""
+
+import io
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+
+from tests.conftest import make_letter, run_tasks, sign
+from undersigned.accounts.models import User
+from undersigned.letters.models import Eligibility, FieldRule, Letter
+from undersigned.organisations.models import Organisation
+from undersigned.signing.models import Level, Signature
+
+HIDDEN_NAME = "Wilhelmina Quatermass-Oyelaran"
+NAME_PARTS = ("Wilhelmina", "Quatermass", "Oyelaran")
+PERSONAL_ADDRESS = "mina.at.home@example.net"
+ORIGIN = "http://testserver"
+
+
+@dataclass
+class Seen:
+    """Everything the cycle produced that someone other than the signer could see."""
+
+    public: list[tuple[str, str]] = field(default_factory=list)
+    # The signer's own pages, reached only through the links in her email.
+    own: list[tuple[str, str]] = field(default_factory=list)
+
+    def with_text(self, text: str, *, own: bool = False) -> list[str]:
+        places = self.public + (self.own if own else [])
+        return [where for where, body in places if text.casefold() in body.casefold()]
+
+
+@pytest.fixture
+def workers_letter(organisation: Organisation) -> Letter:
+    return make_letter(
+        organisation,
+        slug="northwind-workers",
+        eligibility=Eligibility.DOMAINS,
+        eligible_domains="northwind.example",
+        allow_full_name=False,
+        ask_department=FieldRule.OPTIONAL,
+        ask_location=FieldRule.OPTIONAL,
+    )
+
+
+@pytest.fixture
+def every_log_record(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every logger at DEBUG, including those that set their own level or keep to themselves."""
+    caplog.set_level(logging.DEBUG)
+    quiet = []
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):
+            caplog.set_level(logging.DEBUG, logger=name)
+            if not logger.propagate:
+                logger.addHandler(caplog.handler)
+                quiet.append(logger)
+    yield caplog
+    for logger in quiet:
+        logger.removeHandler(caplog.handler)
+
+
+def log_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    return [
+        (f"log {record.name}", f"{record.getMessage()} {record.exc_text or ''} {record.__dict__}")
+        for record in caplog.records
+    ]
+
+
+def email_parts(message: mail.EmailMessage) -> str:
+    """What a reader of the message sees: subject, headers and every body part."""
+    alternatives = getattr(message, "alternatives", [])
+    return "\n".join(
+        [
+            str(message.subject),
+            str(message.body),
+            str(message.from_email),
+            str(message.reply_to),
+            str(message.extra_headers),
+            *(str(content) for content, _mimetype in alternatives),
+        ]
+    )
+
+
+def database_rows() -> str:
+    out = io.StringIO()
+    call_command("dumpdata", stdout=out)
+    return out.getvalue()
+
+
+def link_in(message: mail.EmailMessage, kind: str) -> str:
+    match = re.search(rf"http://\S+?(/{kind}/\S+/)", str(message.body))
+    assert match, message.body
+    return match.group(1)
+
+
+def public_paths(letter: Letter) -> list[str]:
+    page = f"/letters/{letter.slug}/"
+    return [
+        "/",
+        page,
+        f"{page}signatures/",
+        f"{page}signatures/?by=institution",
+        f"{page}count.json",
+        f"{page}versions/",
+        f"{page}manage/",
+        "/api/v1/letters/",
+        f"/api/v1/letters/{letter.slug}/",
+    ]
+
+
+def organiser_paths(letter: Letter) -> list[str]:
+    return [
+        "/dashboard/",
+        f"/dashboard/letters/{letter.slug}/",
+    ]
+
+
+def look_everywhere(seen: Seen, letter: Letter, organiser: User, moment: str) -> None:
+    visitor = Client()
+    for path in public_paths(letter):
+        response = visitor.get(path)
+        assert response.status_code == 200, path
+        seen.public.append((f"{moment}: {path}", response.content.decode()))
+    staff = Client()
+    staff.force_login(organiser)
+    for path in organiser_paths(letter):
+        response = staff.get(path)
+        assert response.status_code == 200, path
+        seen.public.append((f"{moment}, organiser: {path}", response.content.decode()))
+    seen.public.append((f"{moment}: database", database_rows()))
+
+
+def own(seen: Seen, where: str, response: Any) -> Any:
+    assert response.status_code == 200, where
+    seen.own.append((where, response.content.decode()))
+    return response
+
+
+CASES = {
+    "an anonymous employee": (
+        "workers_letter",
+        "anonymous",
+        {"email": "Staff.7731@northwind.example", "department": "Logistics", "location": "Oslo"},
+    ),
+    "an employee shown by initials": (
+        "workers_letter",
+        "initials",
+        {"email": "Staff.7731@northwind.example", "department": "Logistics", "location": "Oslo"},
+    ),
+    "an anonymous professor": (
+        "academic_letter",
+        "anonymous",
+        {
+            "email": "Staff.7731@cs.stanford.edu",
+            "affiliation": "Stanford University",
+            "title": "Professor of Robotics",
+        },
+    ),
+    "a professor shown by initials": (
+        "academic_letter",
+        "initials",
+        {
+            "email": "Staff.7731@cs.stanford.edu",
+            "affiliation": "Stanford University",
+            "title": "Professor of Robotics",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize(("letter_fixture", "display", "fields"), CASES.values(), ids=CASES)
+def test_it_never_shows_a_hidden_name_or_the_work_address_through_a_whole_cycle(
+    request: pytest.FixtureRequest,
+    every_log_record: pytest.LogCaptureFixture,
+    organiser: User,
+    letter_fixture: str,
+    display: str,
+    fields: dict[str, str],
+) -> None:
+    letter: Letter = request.getfixturevalue(letter_fixture)
+    work_address = fields["email"]
+    seen = Seen()
+    signer = Client()
+
+    look_everywhere(seen, letter, organiser, "before signing")
+    signed = sign(
+        signer, letter, name=HIDDEN_NAME, display=display, contact_email=PERSONAL_ADDRESS, **fields
+    )
+    assert signed.status_code == 302
+    own(seen, "the page after signing", signer.get(signed["Location"]))
+    look_everywhere(seen, letter, organiser, "signed")
+
+    run_tasks()
+    [verification] = mail.outbox
+    assert verification.to == [work_address]
+    confirm, manage = link_in(verification, "confirm"), link_in(verification, "signature")
+    own(seen, "confirm page", signer.get(confirm))
+    own(seen, "manage page before confirming", signer.get(manage))
+    own(seen, "confirmed page", signer.post(confirm, HTTP_ORIGIN=ORIGIN))
+    assert Signature.objects.get().level == Level.VERIFIED
+    look_everywhere(seen, letter, organiser, "verified")
+
+    own(seen, "manage page", signer.get(manage))
+    for address in (work_address, PERSONAL_ADDRESS):
+        asked = signer.post(
+            f"/letters/{letter.slug}/manage/", {"email": address}, HTTP_ORIGIN=ORIGIN
+        )
+        assert asked.status_code == 200
+        seen.public.append((f"manage link asked for by {address}", asked.content.decode()))
+    run_tasks()
+    # Asked for by either address, the link goes to the personal one only.
+    assert [message.to for message in mail.outbox[1:]] == [[PERSONAL_ADDRESS]] * 2
+    own(seen, "withdrawn page", signer.post(manage, HTTP_ORIGIN=ORIGIN))
+    assert not Signature.objects.exists()
+    look_everywhere(seen, letter, organiser, "withdrawn")
+    run_tasks()
+    seen.public.extend((f"email to {m.to}", email_parts(m)) for m in mail.outbox)
+    seen.public.extend(log_lines(every_log_record))
+
+    for part in (HIDDEN_NAME, *NAME_PARTS):
+        assert seen.with_text(part, own=True) == [], part
+    # Until it is proven, the address is kept, and only her own page shows it.
+    assert seen.with_text(work_address, own=True) == [
+        "signed: database",
+        "manage page before confirming",
+    ]
+    assert [m.to for m in mail.outbox if work_address in m.recipients()] == [[work_address]]
+    assert seen.with_text(PERSONAL_ADDRESS) == ["signed: database", "verified: database"]
