@@ -8,26 +8,58 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from undersigned.lib.email_address import canonical_domain
 
 from .editing import letter_free_slug
-from .models import Letter, Target
+from .models import POLICY_FIELDS, Letter, Target
 
 TEXT_FIELDS = ("title", "slug", "body", "demands", "pledge", "goal")
-ELIGIBILITY_FIELDS = ("eligibility", "eligible_domains")
-ASK_FIELDS = ("ask_affiliation", "ask_title", "ask_country", "ask_postal_code", "ask_comment")
-DISPLAY_FIELDS = ("allow_full_name", "allow_initials", "allow_anonymous")
+ELIGIBILITY_FIELDS = ("eligibility", "eligible_domains", "include_subdomains")
+ASK_FIELDS = tuple(f"ask_{name}" for name in POLICY_FIELDS)
+DISPLAY_FIELDS = ("allow_full_name", "allow_initials", "allow_anonymous", "reveal_threshold")
+COUNT_FIELDS = ("count_step",)
 
 
 class LetterForm(forms.ModelForm):
+    # Declared here for messages that say what a too-small number would do.
+    reveal_threshold = forms.IntegerField(
+        label="Reveal names once this many verified people have signed",
+        required=False,
+        min_value=2,
+        error_messages={
+            "min_value": "A threshold of 1 would show the first signer's name at once. "
+            "Use 2 or more, or leave it empty to show names from the start."
+        },
+        help_text="Until then no signature is listed anywhere: not on the letter's page, "
+        "not in the API, not in your export; only the counts show. If withdrawals take the "
+        "number of verified signers below it, names hide again. Only verified signers "
+        "count, so it needs a letter for academic addresses or for listed domains. Leave "
+        "it empty to show names from the first signature.",
+    )
+    count_step = forms.IntegerField(
+        label="Show counts in steps of",
+        required=False,
+        min_value=2,
+        error_messages={
+            "min_value": "Steps of 1 are the exact count. Use 2 or more, or leave it empty "
+            "to show exact counts."
+        },
+        help_text="For small groups, so that one new signature cannot be tied to the one "
+        "person who just signed. With steps of 50, a count of 153 shows as “150+”, and "
+        "anything under 50 as “fewer than 50”. Leave it empty to show exact counts.",
+    )
+
     class Meta:
         model = Letter
-        fields = (*TEXT_FIELDS, *ELIGIBILITY_FIELDS, *ASK_FIELDS, *DISPLAY_FIELDS)
+        fields = (*TEXT_FIELDS, *ELIGIBILITY_FIELDS, *ASK_FIELDS, *DISPLAY_FIELDS, *COUNT_FIELDS)
         labels = {
             "slug": "Address",
             "body": "Text",
             "goal": "Goal",
             "eligibility": "Accept signatures from",
             "eligible_domains": "Domains",
+            "include_subdomains": "Also accept addresses at their subdomains",
             "ask_affiliation": "Institution or organisation",
             "ask_title": "Title or role",
+            "ask_department": "Team or department",
+            "ask_location": "City or site",
             "ask_country": "Country",
             "ask_postal_code": "Postal code",
             "ask_comment": "Public comment",
@@ -44,7 +76,13 @@ class LetterForm(forms.ModelForm):
             "pledge": "What every signer pledges, if anything.",
             "goal": "The number of signatures you aim for; shown with a progress bar.",
             "eligible_domains": "For addresses at listed domains only: one domain per line, "
-            "like example.org. Subdomains are included.",
+            "like example.org. Only these domains match, never look-alikes such as "
+            "example.org.evil.example or evilexample.org.",
+            "ask_department": "Public, even beside an anonymous signature.",
+            "ask_location": "Public, even beside an anonymous signature.",
+            "include_subdomains": "With example.org listed, also accept eng.example.org. "
+            "Turn it off if subdomains hold addresses of people who should not sign, such "
+            "as customers or students.",
         }
         error_messages = {
             "slug": {"unique": "Another letter already uses this address. Choose another."},
