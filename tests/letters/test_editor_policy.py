@@ -171,3 +171,25 @@ def test_it_keeps_the_policy_of_a_published_letter_editable(
         False,
     )
     assert letter.versions.count() == 1
+
+
+def test_it_points_the_organiser_to_what_signers_are_told(olu: Client, draft: Letter) -> None:
+    editor = olu.get(f"/dashboard/letters/{draft.slug}/").text
+    assert 'href="/what-we-keep/"' in editor
+
+    page = Client().get("/what-we-keep/")
+
+    assert page.status_code == 200
+    text = page.text
+    assert "What we keep about you</h1>" in text
+    for promise in (
+        "keyed hash",
+        "Your employer may be able to read mail",
+        "It is final",
+        "works for a year",
+        "valid for one day",
+        "It never holds an email address",
+        "No trackers",
+    ):
+        assert promise in text
+    assert 'src="http' not in text and 'href="http' not in text
