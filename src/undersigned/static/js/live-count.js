@@ -3,6 +3,7 @@
   var el = document.querySelector("[data-count-url]");
   if (!el || !window.fetch) return;
   var progress = document.querySelector("progress.goal");
+  var label = document.querySelector(".count-label");
   var format = new Intl.NumberFormat(document.documentElement.lang || "en");
   function refresh() {
     if (document.hidden) return;
@@ -10,8 +11,10 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;
-        var text = format.format(data.total_signatures);
+        // The server's own wording where it has one: counts in steps read "150+".
+        var text = data.display || format.format(data.total_signatures);
         if (el.textContent !== text) el.textContent = text;
+        if (label) label.textContent = text === "1" ? "signature" : "signatures";
         if (progress) progress.value = data.total_signatures;
       })
       .catch(function () {});
