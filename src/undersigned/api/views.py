@@ -1,4 +1,8 @@
-"""The public JSON API. It carries nothing personal beyond what the signatory list shows."""
+"""The public JSON API. It carries nothing personal beyond what the signatory list shows.
+
+Every number is rounded down to the letter's count step where it has one (`count_step`
+says so), and the breakdown by institution stays empty while names are not revealed.
+"""
 
 from typing import Any
 
@@ -7,13 +11,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 
-from undersigned.letters.models import Letter
-from undersigned.signing.counts import letter_counts
+from undersigned.letters.models import Eligibility, Letter
+from undersigned.signing.weight import Weight, letter_weight, letter_weights
 
 PER_PAGE = 50
 
 
-def letter_json(letter: Letter, total_signatures: int) -> dict[str, Any]:
+def letter_json(letter: Letter, weight: Weight) -> dict[str, Any]:
     return {
         "identifiers": [f"undersigned:{letter.slug}"],
         "slug": letter.slug,
@@ -29,7 +33,21 @@ def letter_json(letter: Letter, total_signatures: int) -> dict[str, Any]:
         "demands": letter.demand_list,
         "pledge": letter.pledge,
         "goal": letter.goal,
-        "total_signatures": total_signatures,
+        "eligibility": {
+            "kind": letter.eligibility,
+            "domains": letter.domain_list if letter.eligibility == Eligibility.DOMAINS else [],
+            "include_subdomains": letter.include_subdomains,
+        },
+        "count_step": letter.count_step,
+        "reveal_threshold": letter.reveal_threshold,
+        "names_revealed": weight.names_revealed,
+        "total_signatures": letter.stepped(weight.total),
+        "verified_signatures": letter.stepped(weight.verified),
+        "institutions": [
+            {"name": name, "signatures": letter.stepped(n)} for name, n in weight.institutions
+        ]
+        if weight.names_revealed
+        else [],
         "published_at": letter.published_at.isoformat() if letter.published_at else None,
         "text_changed_at": letter.text_changed_at.isoformat() if letter.text_changed_at else None,
     }
@@ -50,7 +68,7 @@ def letter_list(request: HttpRequest) -> JsonResponse:
         .order_by("-published_at", "pk")
     )
     page = Paginator(letters, PER_PAGE).get_page(request.GET.get("page"))
-    counts = letter_counts([letter.pk for letter in page])
+    weights = letter_weights(list(page))
     base = settings.BASE_URL + request.path
     return _json(
         {
@@ -58,7 +76,7 @@ def letter_list(request: HttpRequest) -> JsonResponse:
             "page": page.number,
             "total_pages": page.paginator.num_pages,
             "next": f"{base}?page={page.next_page_number()}" if page.has_next() else None,
-            "letters": [letter_json(letter, counts[letter.pk]) for letter in page],
+            "letters": [letter_json(letter, weights[letter.pk]) for letter in page],
         }
     )
 
@@ -66,4 +84,4 @@ def letter_list(request: HttpRequest) -> JsonResponse:
 def letter_detail(request: HttpRequest, slug: str) -> JsonResponse:
     queryset = Letter.objects.public().select_related("organisation")
     letter = get_object_or_404(queryset, slug=slug)
-    return _json(letter_json(letter, letter_counts([letter.pk])[letter.pk]))
+    return _json(letter_json(letter, letter_weight(letter)))
