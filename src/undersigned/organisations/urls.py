@@ -1,6 +1,7 @@
 from django.urls import path
 
 from undersigned.letters import editor_views as editor
+from undersigned.letters.export import letter_signatures_csv
 
 from . import views
 
@@ -12,4 +13,9 @@ urlpatterns = [
     path("dashboard/letters/<slug:slug>/preview/", editor.letter_preview, name="letter_preview"),
     path("dashboard/letters/<slug:slug>/publish/", editor.letter_publish, name="letter_publish"),
     path("dashboard/letters/<slug:slug>/close/", editor.letter_close, name="letter_close"),
+    path(
+        "dashboard/letters/<slug:slug>/signatures.csv",
+        letter_signatures_csv,
+        name="letter_signatures_csv",
+    ),
 ]

@@ -1,0 +1,93 @@
+"""The organiser's export of a letter's signatories, as a CSV file."""
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from undersigned.organisations.access import OrganiserRequest, role_or_404
+from undersigned.signing.models import Signature
+from undersigned.signing.weight import names_revealed
+
+from .models import Display, Eligibility, Letter
+
+HEADER = [
+    "Name",
+    "Verification",
+    "Institution (verified)",
+    "Affiliation (claimed)",
+    "Title",
+    "Department",
+    "Location",
+    "Country",
+    "Comment",
+    "Confirmed on",
+]
+# A spreadsheet runs a cell that starts like a formula; a signer's text must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@login_required
+@never_cache
+def letter_signatures_csv(request: OrganiserRequest, slug: str) -> StreamingHttpResponse:
+    """Every counted signature of the letter, for any member of its organisation.
+
+    It holds what the public sees and little more: no address of any kind, no name a
+    signer hid, no title or comment of an anonymous signer. While the letter's reveal
+    threshold is not reached it has the header row and no rows at all. Letters for
+    academic addresses or listed domains promise their signers that organisers see
+    exactly what the public sees, so there the country and the date stay empty; so does
+    the date on letters with count steps, where a date would tie a row to a moment.
+    """
+    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
+    role_or_404(request.user, letter.organisation)
+    response = StreamingHttpResponse(_lines(letter), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{letter.slug}-signatures.csv"'
+    return response
+
+
+class _Line:
+    """A file-like object that hands back what csv.writer writes, one row at a time."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _lines(letter: Letter) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(HEADER)  # the mark tells spreadsheets it is UTF-8
+    if not names_revealed(letter):
+        return
+    signatures = Signature.objects.counted().filter(letter=letter)
+    if letter.count_step:
+        signatures = signatures.order_by("name", "institution", "pk")
+    else:
+        signatures = signatures.order_by("confirmed_at", "pk")
+    for signature in signatures.iterator(chunk_size=1000):
+        yield writer.writerow([_cell(value) for value in _row(letter, signature)])
+
+
+def _row(letter: Letter, signature: Signature) -> list[str]:
+    public_only = letter.eligibility != Eligibility.ANYONE
+    anonymous = signature.display == Display.ANONYMOUS
+    dated = not public_only and not letter.count_step and signature.confirmed_at is not None
+    return [
+        signature.public_name,
+        signature.get_level_display(),
+        signature.institution,
+        signature.claimed_affiliation,
+        "" if anonymous else signature.title,
+        signature.department,
+        signature.location,
+        "" if public_only else signature.country,
+        signature.public_comment,
+        timezone.localdate(signature.confirmed_at).isoformat() if dated else "",
+    ]
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
