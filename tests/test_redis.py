@@ -94,7 +94,7 @@ def test_it_serves_every_web_process_the_same_cached_count(
     # Both read the count cached a moment ago, not the database, which already says 1.
     read = as_two_web_processes(lambda: letter_count(petition.pk))
     assert [count for count, _ in read] == [0, 0]
-    [key] = redis_client.keys(f"{redis_cache}:*:count:{petition.pk}")
+    [key] = redis_client.keys(f"{redis_cache}:*:tally:{petition.pk}")
     assert 0 < redis_client.ttl(key) <= 60
 
     counts_reconcile(repair=False)  # proving the count drops the cached value everywhere
