@@ -66,3 +66,102 @@ def test_it_carries_no_address_of_a_signer_an_organiser_or_a_target(petition: Le
         assert "q9" not in body and "dana.whitfield" not in body, path
         assert "Hazel" not in body, path
         assert not {key for key in keys_in(json.loads(body)) if "email" in key or "address" in key}
+
+
+def test_it_says_who_may_sign_each_letter(
+    petition: Letter, academic_letter: Letter, workers_letter: Letter
+) -> None:
+    workers_letter.eligible_domains = "northwind.example\nnorthwind-labs.example"
+    workers_letter.include_subdomains = False
+    workers_letter.save()
+
+    letters = {
+        letter["slug"]: letter["eligibility"]
+        for letter in Client().get("/api/v1/letters/").json()["letters"]
+    }
+
+    assert letters == {
+        petition.slug: {"kind": "anyone", "domains": [], "include_subdomains": True},
+        academic_letter.slug: {"kind": "academic", "domains": [], "include_subdomains": True},
+        workers_letter.slug: {
+            "kind": "domains",
+            "domains": ["northwind.example", "northwind-labs.example"],
+            "include_subdomains": False,
+        },
+    }
+
+
+WEIGHT_KEYS = (
+    "total_signatures",
+    "verified_signatures",
+    "institutions",
+    "count_step",
+    "reveal_threshold",
+    "names_revealed",
+)
+
+
+def test_it_gives_the_letters_weight(academic_letter: Letter) -> None:
+    signed_and_confirmed(
+        academic_letter,
+        name="Ada Lovelace",
+        email="ada@stanford.edu",
+        affiliation="Stanford",
+        title="Professor",
+        consent_updates=None,
+    )
+    signed_and_confirmed(
+        academic_letter,
+        name="Alan Turing",
+        email="alan@cs.stanford.edu",
+        affiliation="Stanford",
+        title="Lecturer",
+        consent_updates=None,
+    )
+    signed_and_confirmed(
+        academic_letter,
+        name="Emmy Noether",
+        email="emmy@mit.edu",
+        affiliation="MIT",
+        title="Professor",
+        consent_updates=None,
+    )
+
+    data = Client().get(f"/api/v1/letters/{academic_letter.slug}/").json()
+
+    assert {key: data[key] for key in WEIGHT_KEYS} == {
+        "total_signatures": 3,
+        "verified_signatures": 3,
+        "institutions": [
+            {"name": "Stanford University", "signatures": 2},
+            {"name": "Massachusetts Institute of Technology", "signatures": 1},
+        ],
+        "count_step": None,
+        "reveal_threshold": None,
+        "names_revealed": True,
+    }
+
+
+def test_it_rounds_every_number_down_to_the_letters_step(academic_letter: Letter) -> None:
+    academic_letter.count_step = 2
+    academic_letter.save()
+    for name in ("ada", "alan", "grace"):
+        signed_and_confirmed(
+            academic_letter,
+            name=name.title(),
+            email=f"{name}@stanford.edu",
+            affiliation="Stanford",
+            title="Professor",
+            consent_updates=None,
+        )
+
+    data = Client().get(f"/api/v1/letters/{academic_letter.slug}/").json()
+
+    assert {key: data[key] for key in WEIGHT_KEYS} == {
+        "total_signatures": 2,
+        "verified_signatures": 2,
+        "institutions": [{"name": "Stanford University", "signatures": 2}],
+        "count_step": 2,
+        "reveal_threshold": None,
+        "names_revealed": True,
+    }

@@ -8,7 +8,7 @@ from django.test import Client
 
 from tests.conftest import make_letter, sign
 from undersigned.letters.models import FieldRule, Letter
-from undersigned.letters.publishing import letter_text_changed
+from undersigned.letters.publishing import letter_close, letter_text_changed
 from undersigned.organisations.models import Organisation
 from undersigned.signing.models import Signature
 from undersigned.signing.signatures import SignatureInput, signature_confirm, signature_create
@@ -147,3 +147,39 @@ def test_it_keeps_hidden_names_hidden_on_a_workers_letter(workers_letter: Letter
     for path, body in pages.items():
         assert "Wren" not in body and "Holloway" not in body, path
         assert "wren@" not in body, path
+
+
+def test_it_tells_an_employee_before_signing_what_is_kept_and_who_sees_it(
+    workers_letter: Letter,
+) -> None:
+    body = Client().get(f"/letters/{workers_letter.slug}/").content.decode()
+    notice = body.partition("Before you sign")[2].partition(">Sign</button>")[0]
+
+    assert "Your work address gets one email, to prove you work there, and never another." in notice
+    assert "Your employer may be able to see mail arriving at your work address" in notice
+    assert (
+        "The organisers and the letter's targets see exactly what the public sees, "
+        "never an address." in notice
+    )
+    assert 'href="/what-we-keep/"' in notice
+
+
+def test_it_tells_a_professor_the_university_address_is_not_kept(academic_letter: Letter) -> None:
+    body = Client().get(f"/letters/{academic_letter.slug}/").content.decode()
+    notice = body.partition("Before you sign")[2].partition(">Sign</button>")[0]
+
+    assert "Your university address gets one email" in notice
+    assert "we keep only its domain and a one-way hash of it" in notice
+
+
+def test_it_needs_no_such_notice_where_anyone_may_sign(petition: Letter) -> None:
+    assert "Before you sign" not in Client().get(f"/letters/{petition.slug}/").content.decode()
+
+
+def test_it_links_to_managing_a_signature_while_open_and_after(petition: Letter) -> None:
+    link = f'<a href="/letters/{petition.slug}/manage/">Manage or withdraw your signature</a>'
+    assert link in Client().get(f"/letters/{petition.slug}/").content.decode()
+
+    letter_close(letter=petition)
+
+    assert link in Client().get(f"/letters/{petition.slug}/").content.decode()
