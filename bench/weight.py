@@ -1,0 +1,128 @@
+"""What a letter's weight costs to read: the verified count, the institutions breakdown,
+and the fresh read that decides whether names may show.
+
+Builds a letter with many verified signatures spread over many institutions, in a
+throwaway site (SQLite, or PostgreSQL with DATABASE_URL), and times each read in this
+process with the cache bypassed, then the public pages that show them.
+
+    uv run python bench/weight.py [--signatures 100000] [--institutions 600]
+"""
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+from harness import machine_note, print_table, site_create
+
+
+def timed(work: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - start) * 1000)
+    return sorted(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--signatures", type=int, default=100_000)
+    parser.add_argument("--institutions", type=int, default=600)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+
+    site = site_create()
+    os.environ.update(site.env)
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from undersigned.letters.models import Eligibility, Letter
+    from undersigned.letters.publishing import letter_publish
+    from undersigned.lib.email_address import email_key
+    from undersigned.signing.counts import count_add, letter_tally_fresh
+    from undersigned.signing.models import Level, Signature
+    from undersigned.signing.weight import letter_weight
+
+    demo = Letter.objects.get(slug="academics-pledge-autonomous-weapons")
+    letter = Letter.objects.create(
+        organisation=demo.organisation,
+        slug="bench-weight",
+        title="A heavy letter",
+        body="Signed by many.",
+        eligibility=Eligibility.ACADEMIC,
+        reveal_threshold=args.signatures // 2,
+    )
+    letter.targets.create(name="The Ministry")
+    letter_publish(letter=letter)
+    version = letter.versions.get()
+    started = time.perf_counter()
+    batch = 5_000
+    with transaction.atomic():
+        for first in range(0, args.signatures, batch):
+            rows = [
+                Signature(
+                    letter=letter,
+                    letter_version=version,
+                    name=f"Signer {n}",
+                    email_key=email_key(f"signer{n}@u{n % args.institutions}.edu"),
+                    email_domain=f"u{n % args.institutions}.edu",
+                    institution=f"University {n % args.institutions:04d}",
+                    display="full",
+                    level=Level.VERIFIED,
+                )
+                for n in range(first, min(first + batch, args.signatures))
+            ]
+            for signature in Signature.objects.bulk_create(rows):
+                count_add(letter_id=letter.pk, signature_id=signature.pk, verified=True)
+    if connection.vendor == "postgresql":  # as autovacuum would soon after a bulk load
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(
+        f"Created {args.signatures:,} verified signatures over {args.institutions} "
+        f"institutions in {time.perf_counter() - started:.0f} s on {site.database}."
+    )
+
+    def weight_uncached() -> object:
+        cache.clear()
+        return letter_weight(letter)
+
+    client = Client(HTTP_HOST="localhost")
+
+    def page(path: str) -> Callable[[], object]:
+        def get() -> object:
+            cache.clear()
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            return response
+
+        return get
+
+    base = f"/letters/{letter.slug}"
+    reads = [
+        ("letter_tally_fresh (16 shard rows)", lambda: letter_tally_fresh(letter.pk)),
+        ("letter_weight, cache cleared", weight_uncached),
+        ("letter page, cache cleared", page(f"{base}/")),
+        ("signatures page, newest first", page(f"{base}/signatures/")),
+        ("signatures page, by institution", page(f"{base}/signatures/?by=institution")),
+        (
+            "signatures page, one institution",
+            page(f"{base}/signatures/?institution=University%200007"),
+        ),
+        ("API detail, cache cleared", page(f"/api/v1/letters/{letter.slug}/")),
+    ]
+    rows = []
+    for name, work in reads:
+        times = timed(work, args.repeat)
+        rows.append([name, f"{statistics.median(times):.1f}", f"{times[-1]:.1f}"])
+    print_table(["read", "median ms", "max ms"], rows)
+    print(machine_note())
+
+
+if __name__ == "__main__":
+    main()
