@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from django.core import mail
-from django.db import connections
+from django.db import connection, connections
 
 from undersigned.signing.tokens import confirmation_token
 
@@ -42,3 +42,24 @@ def confirm_path_in(message: mail.EmailMessage) -> str:
     match = re.search(r"http://\S+?(/confirm/\S+/)", str(message.body))
     assert match, message.body
     return match.group(1)
+
+
+def cells_containing(text: str) -> list[str]:
+    """Every "table.column" holding text in any row of any table, whatever app owns it.
+
+    Read with plain SQL, so nothing a model hides (a serialized field, a table no model
+    maps) escapes the search; case is ignored.
+    """
+    wanted = text.casefold()
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            columns = [column[0] for column in cursor.description]
+            for row in cursor.fetchall():
+                for column, value in zip(columns, row, strict=True):
+                    if isinstance(value, bytes | memoryview):
+                        value = bytes(value).decode("utf-8", "replace")
+                    if wanted in str(value).casefold():
+                        found.append(f"{table}.{column}")
+    return found
