@@ -120,6 +120,7 @@ def organiser_paths(letter: Letter) -> list[str]:
     return [
         "/dashboard/",
         f"/dashboard/letters/{letter.slug}/",
+        f"/dashboard/letters/{letter.slug}/signatures.csv",
     ]
 
 
@@ -128,13 +129,13 @@ def look_everywhere(seen: Seen, letter: Letter, organiser: User, moment: str) ->
     for path in public_paths(letter):
         response = visitor.get(path)
         assert response.status_code == 200, path
-        seen.public.append((f"{moment}: {path}", response.content.decode()))
+        seen.public.append((f"{moment}: {path}", response.getvalue().decode()))
     staff = Client()
     staff.force_login(organiser)
     for path in organiser_paths(letter):
         response = staff.get(path)
         assert response.status_code == 200, path
-        seen.public.append((f"{moment}, organiser: {path}", response.content.decode()))
+        seen.public.append((f"{moment}, organiser: {path}", response.getvalue().decode()))
     seen.public.append((f"{moment}: database", database_rows()))
 
 
@@ -207,6 +208,10 @@ def test_it_never_shows_a_hidden_name_or_the_work_address_through_a_whole_cycle(
     own(seen, "confirmed page", signer.post(confirm, HTTP_ORIGIN=ORIGIN))
     assert Signature.objects.get().level == Level.VERIFIED
     look_everywhere(seen, letter, organiser, "verified")
+    export = dict(seen.public)[
+        f"verified, organiser: /dashboard/letters/{letter.slug}/signatures.csv"
+    ]
+    assert ("Anonymous" if display == "anonymous" else "W. Q.") in export
 
     own(seen, "manage page", signer.get(manage))
     for address in (work_address, PERSONAL_ADDRESS):
