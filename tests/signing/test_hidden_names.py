@@ -1,7 +1,6 @@
 """Invariants 4 and 5: a hidden name, and a work address, stay hidden through a whole
 sign → verify → withdraw cycle: in every response, email, log record and database row."""
 
-import io
 import logging
 import re
 from collections.abc import Iterator
@@ -10,10 +9,10 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.test import Client
 
 from tests.conftest import make_letter, run_tasks, sign
+from tests.signing.conftest import cells_containing
 from undersigned.accounts.models import User
 from undersigned.letters.models import Eligibility, FieldRule, Letter
 from undersigned.organisations.models import Organisation
@@ -27,7 +26,7 @@ ORIGIN = "http://testserver"
 
 @dataclass
 class Seen:
-    """Everything the cycle produced that someone other than the signer could see."""
+    """Everything the cycle produced, by who could see it."""
 
     public: list[tuple[str, str]] = field(default_factory=list)
     # The signer's own pages, reached only through the links in her email.
@@ -89,10 +88,9 @@ def email_parts(message: mail.EmailMessage) -> str:
     )
 
 
-def database_rows() -> str:
-    out = io.StringIO()
-    call_command("dumpdata", stdout=out)
-    return out.getvalue()
+def stored(*texts: str) -> dict[str, list[str]]:
+    """Where in the database each of these texts is found, read table by table."""
+    return {text: cells for text in texts if (cells := cells_containing(text))}
 
 
 def link_in(message: mail.EmailMessage, kind: str) -> str:
@@ -108,6 +106,7 @@ def public_paths(letter: Letter) -> list[str]:
         page,
         f"{page}signatures/",
         f"{page}signatures/?by=institution",
+        f"{page}signatures/?institution=Stanford+University",
         f"{page}count.json",
         f"{page}versions/",
         f"{page}manage/",
@@ -136,7 +135,6 @@ def look_everywhere(seen: Seen, letter: Letter, organiser: User, moment: str) ->
         response = staff.get(path)
         assert response.status_code == 200, path
         seen.public.append((f"{moment}, organiser: {path}", response.getvalue().decode()))
-    seen.public.append((f"{moment}: database", database_rows()))
 
 
 def own(seen: Seen, where: str, response: Any) -> Any:
@@ -145,29 +143,13 @@ def own(seen: Seen, where: str, response: Any) -> Any:
     return response
 
 
-CASES = {
-    "an anonymous employee": (
+SIGNERS = {
+    "employee": (
         "workers_letter",
-        "anonymous",
         {"email": "Staff.7731@northwind.example", "department": "Logistics", "location": "Oslo"},
     ),
-    "an employee shown by initials": (
-        "workers_letter",
-        "initials",
-        {"email": "Staff.7731@northwind.example", "department": "Logistics", "location": "Oslo"},
-    ),
-    "an anonymous professor": (
+    "professor": (
         "academic_letter",
-        "anonymous",
-        {
-            "email": "Staff.7731@cs.stanford.edu",
-            "affiliation": "Stanford University",
-            "title": "Professor of Robotics",
-        },
-    ),
-    "a professor shown by initials": (
-        "academic_letter",
-        "initials",
         {
             "email": "Staff.7731@cs.stanford.edu",
             "affiliation": "Stanford University",
@@ -177,14 +159,15 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("letter_fixture", "display", "fields"), CASES.values(), ids=CASES)
+@pytest.mark.parametrize("display", ["anonymous", "initials"])
+@pytest.mark.parametrize(("letter_fixture", "fields"), SIGNERS.values(), ids=SIGNERS)
 def test_it_never_shows_a_hidden_name_or_the_work_address_through_a_whole_cycle(
     request: pytest.FixtureRequest,
     every_log_record: pytest.LogCaptureFixture,
     organiser: User,
     letter_fixture: str,
-    display: str,
     fields: dict[str, str],
+    display: str,
 ) -> None:
     letter: Letter = request.getfixturevalue(letter_fixture)
     work_address = fields["email"]
@@ -198,6 +181,8 @@ def test_it_never_shows_a_hidden_name_or_the_work_address_through_a_whole_cycle(
     assert signed.status_code == 302
     own(seen, "the page after signing", signer.get(signed["Location"]))
     look_everywhere(seen, letter, organiser, "signed")
+    # The name is never stored; the address is, until it is proven.
+    assert stored(*NAME_PARTS, work_address) == {work_address: ["signing_signature.email"]}
 
     run_tasks()
     [verification] = mail.outbox
@@ -207,6 +192,9 @@ def test_it_never_shows_a_hidden_name_or_the_work_address_through_a_whole_cycle(
     own(seen, "manage page before confirming", signer.get(manage))
     own(seen, "confirmed page", signer.post(confirm, HTTP_ORIGIN=ORIGIN))
     assert Signature.objects.get().level == Level.VERIFIED
+    assert stored(*NAME_PARTS, work_address, PERSONAL_ADDRESS) == {
+        PERSONAL_ADDRESS: ["signing_signature.contact_email"]
+    }
     look_everywhere(seen, letter, organiser, "verified")
     export = dict(seen.public)[
         f"verified, organiser: /dashboard/letters/{letter.slug}/signatures.csv"
@@ -225,6 +213,7 @@ def test_it_never_shows_a_hidden_name_or_the_work_address_through_a_whole_cycle(
     assert [message.to for message in mail.outbox[1:]] == [[PERSONAL_ADDRESS]] * 2
     own(seen, "withdrawn page", signer.post(manage, HTTP_ORIGIN=ORIGIN))
     assert not Signature.objects.exists()
+    assert stored(*NAME_PARTS, work_address, PERSONAL_ADDRESS) == {}
     look_everywhere(seen, letter, organiser, "withdrawn")
     run_tasks()
     seen.public.extend((f"email to {m.to}", email_parts(m)) for m in mail.outbox)
@@ -233,9 +222,6 @@ def test_it_never_shows_a_hidden_name_or_the_work_address_through_a_whole_cycle(
     for part in (HIDDEN_NAME, *NAME_PARTS):
         assert seen.with_text(part, own=True) == [], part
     # Until it is proven, the address is kept, and only her own page shows it.
-    assert seen.with_text(work_address, own=True) == [
-        "signed: database",
-        "manage page before confirming",
-    ]
+    assert seen.with_text(work_address, own=True) == ["manage page before confirming"]
     assert [m.to for m in mail.outbox if work_address in m.recipients()] == [[work_address]]
-    assert seen.with_text(PERSONAL_ADDRESS) == ["signed: database", "verified: database"]
+    assert seen.with_text(PERSONAL_ADDRESS) == []
