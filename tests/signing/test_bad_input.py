@@ -38,6 +38,7 @@ def unchanged(db: None) -> Iterator[None]:
     [
         ({"name": "N" * 121}, "Ensure this value has at most 120 characters (it has 121)."),
         ({"name": "   "}, "This field is required."),
+        ({"name": "", "display": "initials"}, "This field is required."),
         ({"comment": "c" * 1001}, "Ensure this value has at most 1000 characters (it has 1001)."),
         ({"country": "C" * 101}, "Ensure this value has at most 100 characters (it has 101)."),
         ({"email": "suzie.example.org"}, "Enter a valid email address."),
@@ -75,6 +76,13 @@ def test_it_accepts_names_that_need_joiners(petition: Letter) -> None:
     for n, name in enumerate(["علی\u200cرضا", "ശ്\u200dരീ"]):  # noqa: RUF001
         assert sign(Client(), petition, name=name, email=f"s{n}@example.org").status_code == 302
     assert Signature.objects.count() == 2
+
+
+def test_it_needs_no_name_from_an_anonymous_signer(petition: Letter) -> None:
+    response = sign(Client(), petition, name="", display="anonymous")
+
+    assert response.status_code == 302
+    assert Signature.objects.get().public_name == "Anonymous"
 
 
 def test_it_answers_404_for_an_unknown_letter(db: None, unchanged: None) -> None:
