@@ -74,6 +74,10 @@ def serve(argv: Sequence[str]) -> None:
 
 
 def worker(argv: Sequence[str]) -> None:
+    _django_setup()
+    from undersigned.signing.tasks import housekeeping_schedule
+
+    housekeeping_schedule()
     _manage(["db_worker", "--no-reload", "--interval", "0.5", *argv])
 
 

@@ -1,12 +1,16 @@
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import sign
 from undersigned.letters.models import Letter
 from undersigned.signing.models import Level, Signature
+from undersigned.signing.tasks import forget_unconfirmed, housekeeping_schedule
 from undersigned.signing.tokens import CONFIRM_MAX_AGE
 
 
@@ -35,3 +39,20 @@ def test_it_deletes_unconfirmed_signatures_once_their_link_has_expired(
     assert list(Signature.objects.values_list("email", "level")) == [
         ("new@northwind.example", Level.PENDING)
     ]
+
+
+def test_it_keeps_one_forget_round_waiting_whatever_the_number_of_worker_starts(
+    db: None, tasks: Callable[[], None]
+) -> None:
+    housekeeping_schedule()
+    housekeeping_schedule()
+    tasks()  # runs the round, which schedules the next one an hour later
+
+    waiting = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=forget_unconfirmed.module_path
+    )
+    [next_round] = waiting
+    assert next_round.run_after is not None
+    assert next_round.run_after > timezone.now() + timedelta(minutes=59)
+    housekeeping_schedule()
+    assert waiting.count() == 1

@@ -76,7 +76,7 @@ class SignatureForm(forms.Form):
             ) % {"domains": ", ".join(letter.domain_list)}
         if letter.eligibility != Eligibility.ANYONE:
             self.fields["contact_email"] = forms.EmailField(
-                label=_("Personal address (optional)"),
+                label=_("Personal address"),
                 max_length=254,
                 required=False,
                 help_text=_(

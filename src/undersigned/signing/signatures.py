@@ -129,7 +129,10 @@ def _signature_remind(letter: Letter, key: str) -> Signature:
     existing = Signature.objects.get(letter=letter, email_key=key)
     now = timezone.now()
     due = Q(reminded_at__isnull=True) | Q(reminded_at__lt=now - REMINDER_INTERVAL)
-    # A proven address is no longer kept, so nothing can be sent to it; that is the point.
+    # A work address gets the one email that proves it and never another, so a letter for
+    # listed domains sends no reminders; a proven address is no longer kept at all.
+    if letter.eligibility == Eligibility.DOMAINS:
+        return existing
     reminders = Signature.objects.filter(
         due, pk=existing.pk, reminders_sent__lt=MAX_REMINDERS
     ).exclude(email="")
