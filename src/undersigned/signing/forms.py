@@ -60,6 +60,8 @@ class SignatureForm(forms.Form):
     def __init__(self, *args: Any, letter: Letter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.letter = letter
+        if not letter.allow_full_name:
+            self.fields["name"].label = _("Your name")
         if self.data.get("display") == Display.ANONYMOUS:
             self.fields["name"].required = False
         if letter.eligibility == Eligibility.ACADEMIC:
