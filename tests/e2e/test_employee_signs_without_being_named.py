@@ -70,7 +70,7 @@ def test_an_employee_signs_without_being_named(
     expect(heading).to_have_text("What we keep about you")
     page.go_back()
 
-    page.get_by_label("Full name", exact=True).fill(HER_NAME)
+    page.get_by_label("Your name", exact=True).fill(HER_NAME)
     page.get_by_label("Work address", exact=True).fill(WORK_ADDRESS)
     page.get_by_label("Personal address (optional)").fill(PERSONAL_ADDRESS)
     page.get_by_label("Team or department (public)").fill("Engineering")

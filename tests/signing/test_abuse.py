@@ -13,8 +13,8 @@ from tests.conftest import make_letter, run_tasks, sign
 from tests.signing.conftest import confirm_path, in_threads
 from undersigned.letters.models import Eligibility, Letter
 from undersigned.organisations.models import Organisation
-from undersigned.signing.models import Signature
-from undersigned.signing.signatures import ADDRESS_WINDOW, MAX_REMINDERS, REMINDER_INTERVAL
+from undersigned.signing.models import ConfirmationQuota, Signature
+from undersigned.signing.signatures import MAX_REMINDERS, REMINDER_INTERVAL
 
 ORIGIN = "http://testserver"
 FLOODED = "This address was sent too many confirmation emails today. Try again tomorrow."
@@ -81,11 +81,38 @@ def test_it_allows_the_address_again_once_the_day_has_passed(
     sign(Client(), second, email="suzie@example.org")
     assert sign(Client(), third, email="suzie@example.org").status_code == 400
 
-    a_day_ago = timezone.now() - ADDRESS_WINDOW - timedelta(seconds=1)
-    Signature.objects.update(created_at=a_day_ago)
+    ConfirmationQuota.objects.update(day=timezone.now().date() - timedelta(days=1))
 
     assert sign(Client(), third, email="suzie@example.org").status_code == 302
     assert Signature.objects.count() == 3
+
+
+def test_it_answers_a_spent_address_alike_whether_or_not_it_signed_the_letter(
+    organisation: Organisation, settings: Any
+) -> None:
+    settings.CONFIRMATIONS_PER_ADDRESS_PER_DAY = 2
+    first, second, third = letters(organisation, 3)
+    sign(Client(), first, email="suzie@example.org")
+    sign(Client(), second, email="suzie@example.org")
+
+    signed = sign(Client(), first, email="suzie@example.org")
+    not_signed = sign(Client(), third, email="suzie@example.org")
+
+    assert (signed.status_code, not_signed.status_code) == (400, 400)
+    assert FLOODED in signed.text and FLOODED in not_signed.text
+    assert Signature.objects.count() == 2
+
+
+def test_it_spends_no_quota_on_a_second_attempt_at_the_same_letter(
+    organisation: Organisation, settings: Any
+) -> None:
+    settings.CONFIRMATIONS_PER_ADDRESS_PER_DAY = 2
+    first, second = letters(organisation, 2)
+    for variant in VARIANTS[:4]:
+        assert sign(Client(), first, email=variant).status_code == 302
+
+    assert sign(Client(), second, email="suzie.signer@gmail.com").status_code == 302
+    assert ConfirmationQuota.objects.get().used == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -73,7 +73,6 @@ class Signature(models.Model):
         indexes = [
             models.Index(fields=["letter", "level", "confirmed_at"]),
             models.Index(fields=["letter", "institution"]),
-            models.Index(fields=["email_key", "created_at"]),
         ]
 
     def __str__(self) -> str:
@@ -166,3 +165,23 @@ class CountShard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.letter_id}/{self.shard}: {self.signatures}"
+
+
+class ConfirmationQuota(models.Model):
+    """How many confirmation emails one address was sent on one day, whatever the letters.
+
+    Claimed with a conditional UPDATE in the transaction that creates the signature, so
+    concurrent signings cannot slip past the limit.
+    """
+
+    email_key = models.CharField(max_length=64)
+    day = models.DateField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email_key", "day"], name="one_quota_per_address_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.used}"

@@ -17,15 +17,13 @@ from undersigned.lib.rate_limit import RateLimit
 from . import tasks
 from .counts import count_add, count_forget
 from .eligibility import check_eligible, is_listed_domain, proof_for
-from .models import Level, Signature, name_as_kept
+from .models import ConfirmationQuota, Level, Signature, name_as_kept
 from .tokens import CONFIRM_MAX_AGE
 
 # A second attempt with a known address sends at most one reminder in this window, and
 # at most MAX_REMINDERS in all: with the confirmation, a few emails per address and letter.
 REMINDER_INTERVAL = timedelta(hours=1)
 MAX_REMINDERS = 2
-# However many letters one address is used on, confirmation emails to it are capped.
-ADDRESS_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,6 @@ def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
     check_eligible(letter, data.email)
     _check_contact_email(letter, data)
     key = email_key(data.email)
-    _check_address_not_flooded(key)
     version = _version_seen(letter, data.text_hash)
     now = timezone.now()
     signature = Signature(
@@ -75,7 +72,10 @@ def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
     signature.full_clean(validate_unique=False, validate_constraints=False)
     with transaction.atomic():
         try:
+            # A second attempt rolls back its claim with its insert, so only new signatures
+            # use the quota; yet a spent quota refuses both alike, revealing nothing.
             with transaction.atomic():
+                _confirmation_quota_claim(key)
                 signature.save()
         except IntegrityError:
             return _signature_remind(letter, key)
@@ -104,11 +104,16 @@ def _check_contact_email(letter: Letter, data: SignatureInput) -> None:
         )
 
 
-def _check_address_not_flooded(key: str) -> None:
+def _confirmation_quota_claim(key: str) -> None:
     """Signing many letters with someone else's address must not flood their inbox."""
-    since = timezone.now() - ADDRESS_WINDOW
-    recent = Signature.objects.filter(email_key=key, created_at__gte=since).count()
-    if recent >= settings.CONFIRMATIONS_PER_ADDRESS_PER_DAY:
+    today = timezone.now().date()
+    ConfirmationQuota.objects.bulk_create(
+        [ConfirmationQuota(email_key=key, day=today)], ignore_conflicts=True
+    )
+    claimed = ConfirmationQuota.objects.filter(
+        email_key=key, day=today, used__lt=settings.CONFIRMATIONS_PER_ADDRESS_PER_DAY
+    ).update(used=F("used") + 1)
+    if not claimed:
         raise ValidationError(
             _("This address was sent too many confirmation emails today. Try again tomorrow."),
             code="address_flooded",
@@ -141,8 +146,9 @@ def _signature_remind(letter: Letter, key: str) -> Signature:
     return existing
 
 
-def signature_confirm(*, signature_id: int, institution: str = "") -> Signature:
-    """Confirm a pending signature and count it; confirming twice is harmless.
+def signature_confirm(*, signature_id: int, institution: str = "") -> Signature | None:
+    """Confirm a pending signature and count it; confirming twice is harmless, and None
+    says the signature was withdrawn.
 
     An address that proves something (an academic domain, or one of the letter's listed
     domains) makes the signature verified, and is then forgotten: only its keyed hash and
@@ -151,9 +157,9 @@ def signature_confirm(*, signature_id: int, institution: str = "") -> Signature:
     Where the domain belongs to several institutions, `institution` is the signer's pick.
     """
     with transaction.atomic():
-        signature = Signature.objects.select_related("letter").get(pk=signature_id)
-        if signature.level != Level.PENDING:
-            return signature
+        signature = Signature.objects.select_related("letter").filter(pk=signature_id).first()
+        if signature is None or signature.level != Level.PENDING:
+            return signature  # withdrawn meanwhile, or confirmed already
         letter = signature.letter
         proof = proof_for(letter, signature.email_domain)
         changes: dict[str, object] = {"level": Level.CONFIRMED, "confirmed_at": timezone.now()}
@@ -228,10 +234,12 @@ def manage_link_request(*, letter: Letter, address: str) -> None:
 
 
 def signatures_forget_unconfirmed() -> int:
-    """Delete signatures whose confirmation link has expired unused, with their address.
+    """Delete signatures whose confirmation link has expired unused, with their address,
+    and the quotas of days gone by.
 
     They never counted, and an address nobody confirmed is not ours to keep.
     """
     expired = timezone.now() - timedelta(seconds=CONFIRM_MAX_AGE)
     deleted, _ = Signature.objects.unconfirmed_since(expired).delete()
+    ConfirmationQuota.objects.filter(day__lt=timezone.now().date() - timedelta(days=1)).delete()
     return deleted

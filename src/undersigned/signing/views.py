@@ -85,13 +85,15 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         if not is_same_origin(request):
             return _refuse(request, _("This form must be sent from our own page."), 403)
         try:
-            signature = signature_confirm(
+            confirmed = signature_confirm(
                 signature_id=signature.pk, institution=request.POST.get("institution", "")
             )
         except ValidationError as error:
             context["errors"] = error.messages
             return render(request, "signing/confirm.html", context, status=400)
-        return render(request, "signing/confirmed.html", {"signature": signature})
+        if confirmed is None:
+            return _refuse(request, _("This signature was withdrawn."), 404)
+        return render(request, "signing/confirmed.html", {"signature": confirmed})
     return render(request, "signing/confirm.html", context)
 
 

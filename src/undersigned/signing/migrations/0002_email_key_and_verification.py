@@ -92,12 +92,20 @@ class Migration(migrations.Migration):
             model_name='signature',
             index=models.Index(fields=['letter', 'institution'], name='signing_sig_letter__e49e2d_idx'),
         ),
-        migrations.AddIndex(
-            model_name='signature',
-            index=models.Index(fields=['email_key', 'created_at'], name='signing_sig_email_k_23c31d_idx'),
-        ),
         migrations.AddConstraint(
             model_name='signature',
             constraint=models.UniqueConstraint(fields=('letter', 'email_key'), name='one_signature_per_person'),
+        ),
+        migrations.CreateModel(
+            name='ConfirmationQuota',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('email_key', models.CharField(max_length=64)),
+                ('day', models.DateField()),
+                ('used', models.PositiveIntegerField(default=0)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('email_key', 'day'), name='one_quota_per_address_day')],
+            },
         ),
     ]
