@@ -122,6 +122,8 @@ def workers_letter(organisation: Organisation) -> Letter:
         eligibility=Eligibility.DOMAINS,
         eligible_domains="northwind.example",
         allow_full_name=False,
+        ask_department=FieldRule.OPTIONAL,
+        ask_location=FieldRule.OPTIONAL,
     )
 
 

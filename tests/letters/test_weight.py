@@ -109,8 +109,6 @@ def test_it_counts_verified_signers_apart_on_a_letter_anyone_may_sign(petition: 
 def test_it_says_verified_employees_on_a_letter_for_listed_domains(
     workers_letter: Letter,
 ) -> None:
-    workers_letter.ask_department = workers_letter.ask_location = FieldRule.OPTIONAL
-    workers_letter.save()
     signed(
         workers_letter,
         "wren@northwind.example",

@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import make_letter, run_tasks, sign
 from tests.signing.conftest import cells_containing
-from undersigned.letters.models import Eligibility, FieldRule, Letter
+from undersigned.letters.models import FieldRule, Letter
 from undersigned.lib.email_address import email_key
 from undersigned.mail.models import OutboxMessage
 from undersigned.organisations.models import Organisation
@@ -29,19 +29,6 @@ ORIGIN = "http://testserver"
 @pytest.fixture(autouse=True)
 def mail_kept_in_database(settings: Any) -> None:
     settings.EMAIL_BACKEND = "undersigned.mail.backends.OutboxBackend"
-
-
-@pytest.fixture
-def workers_letter(organisation: Organisation) -> Letter:
-    return make_letter(
-        organisation,
-        slug="northwind-workers",
-        eligibility=Eligibility.DOMAINS,
-        eligible_domains="northwind.example",
-        allow_full_name=False,
-        ask_department=FieldRule.OPTIONAL,
-        ask_location=FieldRule.OPTIONAL,
-    )
 
 
 def sign_at_work(letter: Letter, **fields: Any) -> Any:

@@ -11,11 +11,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from tests.conftest import make_letter, run_tasks, sign
+from tests.conftest import run_tasks, sign
 from tests.signing.conftest import cells_containing
 from undersigned.accounts.models import User
-from undersigned.letters.models import Eligibility, FieldRule, Letter
-from undersigned.organisations.models import Organisation
+from undersigned.letters.models import Letter
 from undersigned.signing.models import Level, Signature
 
 HIDDEN_NAME = "Wilhelmina Quatermass-Oyelaran"
@@ -35,19 +34,6 @@ class Seen:
     def with_text(self, text: str, *, own: bool = False) -> list[str]:
         places = self.public + (self.own if own else [])
         return [where for where, body in places if text.casefold() in body.casefold()]
-
-
-@pytest.fixture
-def workers_letter(organisation: Organisation) -> Letter:
-    return make_letter(
-        organisation,
-        slug="northwind-workers",
-        eligibility=Eligibility.DOMAINS,
-        eligible_domains="northwind.example",
-        allow_full_name=False,
-        ask_department=FieldRule.OPTIONAL,
-        ask_location=FieldRule.OPTIONAL,
-    )
 
 
 @pytest.fixture
