@@ -66,13 +66,18 @@ def signed(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+def _signature(signature_id: int | None) -> Signature | None:
+    """The signature a link in an email stands for, if it is still there."""
+    if signature_id is None:
+        return None
+    return Signature.objects.select_related("letter").filter(pk=signature_id).first()
+
+
 @csrf_exempt  # the token in the address is the proof; see is_same_origin
 @never_cache
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; only the POST confirms, since mail scanners prefetch links."""
-    signature_id = signature_id_from_confirmation_token(token)
-    signatures = Signature.objects.select_related("letter")
-    signature = signatures.filter(pk=signature_id).first() if signature_id else None
+    signature = _signature(signature_id_from_confirmation_token(token))
     if signature is None:
         return _refuse(request, _("This confirmation link is not valid or has expired."), 404)
     institutions = proof_for(signature.letter, signature.email_domain).institutions
@@ -101,9 +106,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     """What we keep about one signature, and the button that withdraws it for good."""
-    signature_id = signature_id_from_manage_token(token)
-    signatures = Signature.objects.select_related("letter")
-    signature = signatures.filter(pk=signature_id).first() if signature_id else None
+    signature = _signature(signature_id_from_manage_token(token))
     if signature is None:
         message = _("This link is not valid or has expired, or the signature was withdrawn.")
         return _refuse(request, message, 404)
