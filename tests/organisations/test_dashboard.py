@@ -5,9 +5,10 @@ from django.test import Client
 
 from tests.conftest import make_letter, run_tasks, sign
 from undersigned.accounts.models import User
-from undersigned.letters.models import Status
+from undersigned.letters.models import Letter, Status
 from undersigned.organisations.memberships import organisation_create
 from undersigned.organisations.models import Membership, Organisation, Role
+from undersigned.signing.signatures import SignatureInput, signature_confirm, signature_create
 
 
 def signed_in(user: User) -> Client:
@@ -82,3 +83,27 @@ def test_it_shows_a_letter_in_review_as_unpublished(
     make_letter(organisation, slug="in-review", status=Status.IN_REVIEW, publish=False)
     page = signed_in(organiser).get("/dashboard/").text
     assert "In review" in page and ">Publish<" in page
+
+
+def test_it_shows_a_stepped_letters_count_in_its_steps(
+    organiser: User, workers_letter: Letter
+) -> None:
+    """Its signers were told organisers see what the public sees."""
+    workers_letter.count_step = 50
+    workers_letter.save()
+    for n in range(3):
+        signature_confirm(
+            signature_id=signature_create(
+                letter=workers_letter,
+                data=SignatureInput(
+                    name="",
+                    email=f"w{n}@northwind.example",
+                    display="anonymous",
+                    consent_updates=False,
+                ),
+            ).pk
+        )
+
+    page = signed_in(organiser).get("/dashboard/").text
+
+    assert 'data-label="Signatures">fewer than 50<' in page

@@ -12,7 +12,7 @@ from .models import EDITING_ROLES, Membership, Organisation, Role
 @dataclass(frozen=True)
 class LetterRow:
     letter: Letter
-    count: int
+    count: str  # as the public sees it, in the letter's steps if it has them
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def dashboard_entries(user: User) -> list[DashboardEntry]:
             organisation=membership.organisation,
             role=Role(membership.role),
             letters=[
-                LetterRow(letter, counts[letter.pk])
+                LetterRow(letter, letter.shown_number(counts[letter.pk]))
                 for letter in letters
                 if letter.organisation_id == membership.organisation_id
             ],
