@@ -170,6 +170,7 @@ def test_it_sends_a_link_asked_for_only_to_the_personal_address(
         contact_email="wren.at.home@example.net",
         display="anonymous",
     )
+    run_tasks()  # the link sent once she confirmed
     mail.outbox.clear()
 
     response = ask_for_manage_link(workers_letter, asked_with)
@@ -185,6 +186,28 @@ def test_it_sends_a_link_asked_for_only_to_the_personal_address(
     Client().post(link(message, "signature"), HTTP_ORIGIN=ORIGIN)
     assert Signature.objects.count() == 0
     assert letter_tally(workers_letter.pk) == Tally(total=0, verified=0)
+
+
+def test_it_keeps_the_link_to_withdraw_out_of_the_work_mailbox(workers_letter: Letter) -> None:
+    """Whoever can read the work mailbox must not be able to withdraw her signature."""
+    confirmation = signed_and_confirmed(
+        workers_letter,
+        "wren@northwind.example",
+        contact_email="wren.at.home@example.net",
+        display="anonymous",
+    )
+    assert "/signature/" not in confirmation.body
+    assert "to the personal address you gave, not here" in confirmation.body
+    run_tasks()
+
+    [confirmation_again, confirmed] = mail.outbox
+    assert confirmation_again.to == ["wren@northwind.example"]
+    assert confirmed.to == ["wren.at.home@example.net"]
+    assert confirmed.subject == f"Your signature on {workers_letter.title} is confirmed"
+    page = Client().get(link(confirmed, "signature"))
+    assert "Withdraw my signature" in page.text
+    Client().post(link(confirmed, "signature"), HTTP_ORIGIN=ORIGIN)
+    assert Signature.objects.count() == 0
 
 
 def test_it_sends_a_link_to_the_address_that_signed_when_it_is_kept(petition: Letter) -> None:

@@ -34,3 +34,10 @@ def manage_link_email_send(signature: Signature) -> None:
         to=signature.address_for_contact,
         context=_context(signature, requested=True),
     )
+
+
+def confirmed_email_send(signature: Signature) -> None:
+    """The link to manage a confirmed signature, for letters that keep it out of work mail."""
+    send_templated(
+        "signing/email/confirmed", to=signature.contact_email, context=_context(signature)
+    )

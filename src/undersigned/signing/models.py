@@ -95,6 +95,12 @@ class Signature(models.Model):
         return self.email
 
     @property
+    def manage_link_goes_home(self) -> bool:
+        """On a letter for listed domains, whoever can read the work mailbox could use a
+        link to withdraw; with a personal address given, that link goes there instead."""
+        return self.letter.eligibility == Eligibility.DOMAINS and bool(self.contact_email)
+
+    @property
     def public_name(self) -> str:
         """The name as the signer chose to be shown."""
         if self.display == Display.ANONYMOUS or not self.name:

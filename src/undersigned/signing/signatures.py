@@ -173,6 +173,8 @@ def signature_confirm(*, signature_id: int, institution: str = "") -> Signature 
         if Signature.objects.filter(pk=signature_id, level=Level.PENDING).update(**changes):
             count_add(letter_id=letter.pk, signature_id=signature_id, verified=proof.verified)
             signature.refresh_from_db()
+            if signature.manage_link_goes_home:
+                tasks.send_confirmed.enqueue(signature_id)
     return signature
 
 

@@ -33,6 +33,15 @@ def send_manage_link(signature_id: int) -> None:
         manage_link_email_send(signature)
 
 
+@task()
+def send_confirmed(signature_id: int) -> None:
+    from .emails import confirmed_email_send
+
+    signature = Signature.objects.select_related("letter").filter(pk=signature_id).first()
+    if signature is not None and signature.contact_email:
+        confirmed_email_send(signature)
+
+
 FORGET_INTERVAL = timedelta(hours=1)
 
 
