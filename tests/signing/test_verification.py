@@ -1,11 +1,13 @@
 """Verification levels: what confirming an address proves, and how the public sees it."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from tests.conftest import make_letter, sign
 from tests.signing.conftest import confirm_path
-from undersigned.letters.models import Eligibility, FieldRule, Letter
+from undersigned.letters.models import FieldRule, Letter
 from undersigned.organisations.models import Organisation
 from undersigned.signing.counts import Tally, letter_tally
 from undersigned.signing.models import Level, Signature
@@ -24,13 +26,18 @@ def open_letter(organisation: Organisation) -> Letter:
     )
 
 
-def signed_and_confirmed(letter: Letter, email: str, **fields: str) -> Signature:
+def sign_and_confirm(letter: Letter, email: str, **fields: Any) -> tuple[Signature, Any]:
+    """Sign and press the confirm button; the signature as stored, and the page shown."""
     assert sign(Client(), letter, email=email, **fields).status_code == 302
     signature = Signature.objects.get(email=email)
     page = Client().post(confirm_path(signature.pk))
     assert page.status_code == 200, page.text
     signature.refresh_from_db()
-    return signature
+    return signature, page
+
+
+def signed_and_confirmed(letter: Letter, email: str, **fields: Any) -> Signature:
+    return sign_and_confirm(letter, email, **fields)[0]
 
 
 def public_lines(letter: Letter) -> str:
@@ -38,13 +45,11 @@ def public_lines(letter: Letter) -> str:
 
 
 def test_it_verifies_an_academic_address_on_a_letter_anyone_may_sign(open_letter: Letter) -> None:
-    sign(Client(), open_letter, name="Ada Lovelace", email="ada@cs.stanford.edu", title="Professor")
-    signature = Signature.objects.get()
-
-    page = Client().post(confirm_path(signature.pk))
+    signature, page = sign_and_confirm(
+        open_letter, "ada@cs.stanford.edu", name="Ada Lovelace", title="Professor"
+    )
 
     assert "your address proved it: <strong>Verified · Stanford University</strong>" in page.text
-    signature.refresh_from_db()
     assert (signature.level, signature.institution) == (Level.VERIFIED, "Stanford University")
     assert signature.verification == "Verified · Stanford University"
     assert letter_tally(open_letter.pk) == Tally(total=1, verified=1)
@@ -151,35 +156,22 @@ def test_it_stores_the_institution_picked(open_letter: Letter, picked: str) -> N
     assert f"Eve Picker · Verified · {picked}" in public_lines(open_letter)
 
 
-def test_it_verifies_an_employee_on_a_letter_for_listed_domains(organisation: Organisation) -> None:
-    letter = make_letter(
-        organisation,
-        slug="northwind-workers",
-        eligibility=Eligibility.DOMAINS,
-        eligible_domains="northwind.example",
-        ask_department=FieldRule.OPTIONAL,
-        ask_location=FieldRule.OPTIONAL,
-    )
-    sign(
-        Client(),
-        letter,
-        email="wren@northwind.example",
+def test_it_verifies_an_employee_on_a_letter_for_listed_domains(workers_letter: Letter) -> None:
+    signature, page = sign_and_confirm(
+        workers_letter,
+        "wren@northwind.example",
         display="anonymous",
         name="",
         department="Engineering",
         location="Seattle",
         consent_updates=None,
     )
-    signature = Signature.objects.get()
-
-    page = Client().post(confirm_path(signature.pk))
 
     assert "your address proved it: <strong>Verified employee</strong>" in page.text
-    signature.refresh_from_db()
     assert (signature.level, signature.institution) == (Level.VERIFIED, "")
     assert signature.verification == "Verified employee"
-    assert letter_tally(letter.pk) == Tally(total=1, verified=1)
-    assert "Anonymous · Verified employee · Engineering · Seattle" in public_lines(letter)
+    assert letter_tally(workers_letter.pk) == Tally(total=1, verified=1)
+    assert "Anonymous · Verified employee · Engineering · Seattle" in public_lines(workers_letter)
 
 
 def test_it_verifies_a_university_address_on_an_academic_letter(academic_letter: Letter) -> None:
