@@ -100,7 +100,11 @@ def letter_tallies(letter_ids: list[int]) -> dict[int, Tally]:
 
 def letter_tally_fresh(letter_id: int) -> Tally:
     """The tally as stored this instant, for decisions that must not lag: 16 indexed rows."""
-    return _stored_tallies([letter_id])[letter_id]
+    return letter_tallies_fresh([letter_id])[letter_id]
+
+
+def letter_tallies_fresh(letter_ids: list[int]) -> dict[int, Tally]:
+    return _stored_tallies(letter_ids) if letter_ids else {}
 
 
 def _stored_tallies(letter_ids: list[int]) -> dict[int, Tally]:

@@ -15,7 +15,7 @@ from django.db.models import Count
 
 from undersigned.letters.models import Eligibility, Letter
 
-from .counts import Tally, letter_tallies, letter_tally_fresh
+from .counts import Tally, letter_tallies, letter_tallies_fresh, letter_tally_fresh
 from .models import Level, Signature
 
 
@@ -47,10 +47,9 @@ def letter_weights(letters: Sequence[Letter]) -> dict[int, Weight]:
     so names cannot show before N verified people have signed or after withdrawals take
     it below; the fresh tally then also gives the numbers shown beside it.
     """
-    tallies = letter_tallies([letter.pk for letter in letters])
-    for letter in letters:
-        if letter.reveal_threshold:
-            tallies[letter.pk] = letter_tally_fresh(letter.pk)
+    fresh = letter_tallies_fresh([letter.pk for letter in letters if letter.reveal_threshold])
+    cached = letter_tallies([letter.pk for letter in letters if letter.pk not in fresh])
+    tallies = {**cached, **fresh}
     institutions = _institutions(tallies)
     return {
         letter.pk: Weight(
