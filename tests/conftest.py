@@ -1,20 +1,26 @@
 """Shared personas and helpers: an organiser, a public signer, a professor, an employee."""
 
 import os
+import re
 import socket
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
 from undersigned.accounts.models import User
 from undersigned.letters.models import Eligibility, FieldRule, Letter, Target
 from undersigned.letters.publishing import letter_publish
+from undersigned.lib.email_address import email_key
 from undersigned.organisations.memberships import organisation_create
 from undersigned.organisations.models import Organisation
+from undersigned.signing.models import Signature
+from undersigned.signing.signatures import SignatureInput, signature_confirm, signature_create
+from undersigned.signing.tokens import confirmation_token
 
 # .ci/run sets this: there, a test skipped for a missing service is a failure.
 REQUIRE_ALL = os.environ.get("UNDERSIGNED_REQUIRE_ALL_TESTS") == "1"
@@ -135,8 +141,58 @@ SIGNER = {
 }
 
 
+ORIGIN = "http://testserver"
+
+
 def sign(client: Client, letter: Letter, **fields: Any) -> Any:
     """Post the sign form as a browser on our own page would."""
     data = {**SIGNER, "version": letter.text_hash(), **fields}
     data = {key: value for key, value in data.items() if value is not None}
-    return client.post(f"/letters/{letter.slug}/sign/", data, HTTP_ORIGIN="http://testserver")
+    return client.post(f"/letters/{letter.slug}/sign/", data, HTTP_ORIGIN=ORIGIN)
+
+
+def signed_and_confirmed(
+    letter: Letter,
+    email: str,
+    name: str = "",
+    *,
+    display: str = "full",
+    institution: str = "",
+    **details: str,
+) -> Signature:
+    """A signature made and confirmed through the domain functions, as clicking the
+    emailed link would leave it; `institution` is the pick where a domain has several."""
+    data = SignatureInput(
+        name=name or email.partition("@")[0].title(),
+        email=email,
+        display=display,
+        consent_updates=False,
+        details=details,
+    )
+    signature = signature_create(letter=letter, data=data)
+    confirmed = signature_confirm(signature_id=signature.pk, institution=institution)
+    assert confirmed is not None
+    return confirmed
+
+
+def sign_and_confirm(letter: Letter, email: str, **fields: Any) -> tuple[Signature, Any]:
+    """Sign through the form and press the button behind the emailed link; the signature
+    as stored, and the page the button showed."""
+    assert sign(Client(), letter, email=email, **fields).status_code == 302
+    signature = Signature.objects.get(letter=letter, email_key=email_key(email))
+    page = Client().post(f"/confirm/{confirmation_token(signature.pk)}/", HTTP_ORIGIN=ORIGIN)
+    assert page.status_code == 200, page.text
+    signature.refresh_from_db()
+    return signature, page
+
+
+def signed_and_confirmed_by_email(letter: Letter, email: str, **fields: Any) -> mail.EmailMessage:
+    """Sign, and confirm through the link in the email the worker sent; returns that email."""
+    assert sign(Client(), letter, email=email, **fields).status_code == 302
+    run_tasks()
+    message = mail.outbox[-1]
+    assert message.to == [email]
+    match = re.search(r"http://[^/\s]+(/confirm/\S+/)", str(message.body))
+    assert match, message.body
+    assert Client().post(match.group(1), HTTP_ORIGIN=ORIGIN).status_code == 200
+    return message

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from undersigned.demo import demo_load
+from undersigned.demo.loading import demo_load
 from undersigned.letters.models import Letter
-from undersigned.signing.counts import counts_reconcile, letter_tally_fresh
+from undersigned.signing.counts import counts_reconcile, letter_count_fresh
 from undersigned.signing.models import Level, Signature
 
 PETITION = "northwind-drop-the-camera-contract"
@@ -30,7 +30,7 @@ def test_it_loads_three_letters_with_their_counts(demo: dict[str, int]) -> None:
 def test_it_leaves_every_stored_count_proven(demo: dict[str, int]) -> None:
     assert counts_reconcile(repair=False) == []
     tallies = {
-        slug: letter_tally_fresh(Letter.objects.get(slug=slug).pk)
+        slug: letter_count_fresh(Letter.objects.get(slug=slug).pk)
         for slug in (PETITION, ACADEMICS, WORKERS)
     }
     assert tallies[ACADEMICS].verified == 512

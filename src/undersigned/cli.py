@@ -75,10 +75,10 @@ def serve(argv: Sequence[str]) -> None:
 
 def worker(argv: Sequence[str]) -> None:
     _django_setup()
-    from undersigned.signing.tasks import housekeeping_schedule
+    from undersigned.signing.housekeeping import housekeeping_schedule
 
     housekeeping_schedule()
-    _manage(["db_worker", "--no-reload", "--interval", "0.5", *argv])
+    _manage(["run_worker", "--no-reload", "--interval", "0.5", *argv])
 
 
 def demo(argv: Sequence[str]) -> None:

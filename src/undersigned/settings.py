@@ -43,12 +43,15 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_tasks",
     "django_tasks_db",
+    "undersigned.background",
     "undersigned.accounts",
+    "undersigned.mail",
     "undersigned.organisations",
     "undersigned.letters",
     "undersigned.signing",
-    "undersigned.mail",
     "undersigned.api",
+    "undersigned.pages",
+    "undersigned.demo",
 ]
 
 MIDDLEWARE = [
@@ -121,7 +124,12 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A task a worker claimed and did not finish in this time is taken up by another worker;
+# longer than any task takes, sending an email included (EMAIL_TIMEOUT).
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=120)
 
+# Seconds a relay may take to answer; an EMAIL_URL with ?timeout= says otherwise.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Mail: EMAIL_URL such as smtp://user:pass@host:587 or smtp+tls://…; "outbox:" keeps mail
 # in the database for the local outbox page (demo and development) and prints it.
 EMAIL_URL = env.str("EMAIL_URL", default="outbox:" if DEBUG else "console:")

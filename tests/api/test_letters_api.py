@@ -5,12 +5,10 @@ from typing import Any
 
 from django.test import Client
 
-from tests.conftest import make_letter, sign
+from tests.conftest import make_letter, sign, sign_and_confirm
 from undersigned.letters.models import Letter
 from undersigned.letters.publishing import letter_close
 from undersigned.organisations.models import Organisation
-from undersigned.signing.models import Signature
-from undersigned.signing.tokens import confirmation_token
 
 
 def keys_in(value: Any) -> set[str]:
@@ -21,21 +19,14 @@ def keys_in(value: Any) -> set[str]:
     return set()
 
 
-def signed_and_confirmed(letter: Letter, **fields: Any) -> None:
-    client = Client()
-    assert sign(client, letter, **fields).status_code == 302
-    signature = Signature.objects.get(letter=letter, email=fields["email"])
-    client.post(f"/confirm/{confirmation_token(signature.pk)}/")
-
-
 def test_it_lists_public_letters_with_their_counts(
     petition: Letter, organisation: Organisation
 ) -> None:
     closed = make_letter(organisation, slug="closed-letter")
     letter_close(letter=closed)
     make_letter(organisation, slug="draft-letter", publish=False)
-    signed_and_confirmed(petition, email="suzie@example.org")
-    signed_and_confirmed(petition, email="sam@example.org")
+    sign_and_confirm(petition, email="suzie@example.org")
+    sign_and_confirm(petition, email="sam@example.org")
     sign(Client(), petition, email="pending@example.org")
 
     response = Client().get("/api/v1/letters/")
@@ -55,8 +46,8 @@ def test_it_hides_a_draft_letter(organisation: Organisation) -> None:
 
 def test_it_carries_no_address_of_a_signer_an_organiser_or_a_target(petition: Letter) -> None:
     petition.targets.update(delivery_address="dana.whitfield@northwind.example")
-    signed_and_confirmed(petition, name="Suzie Signer", email="suzie.q9@example.org")
-    signed_and_confirmed(
+    sign_and_confirm(petition, name="Suzie Signer", email="suzie.q9@example.org")
+    sign_and_confirm(
         petition, name="Hidden Hazel", email="hazel.q9@example.org", display="anonymous"
     )
 
@@ -102,7 +93,7 @@ WEIGHT_KEYS = (
 
 
 def test_it_gives_the_letters_weight(academic_letter: Letter) -> None:
-    signed_and_confirmed(
+    sign_and_confirm(
         academic_letter,
         name="Ada Lovelace",
         email="ada@stanford.edu",
@@ -110,7 +101,7 @@ def test_it_gives_the_letters_weight(academic_letter: Letter) -> None:
         title="Professor",
         consent_updates=None,
     )
-    signed_and_confirmed(
+    sign_and_confirm(
         academic_letter,
         name="Alan Turing",
         email="alan@cs.stanford.edu",
@@ -118,7 +109,7 @@ def test_it_gives_the_letters_weight(academic_letter: Letter) -> None:
         title="Lecturer",
         consent_updates=None,
     )
-    signed_and_confirmed(
+    sign_and_confirm(
         academic_letter,
         name="Emmy Noether",
         email="emmy@mit.edu",
@@ -146,7 +137,7 @@ def test_it_rounds_every_number_down_to_the_letters_step(academic_letter: Letter
     academic_letter.count_step = 2
     academic_letter.save()
     for name in ("ada", "alan", "grace"):
-        signed_and_confirmed(
+        sign_and_confirm(
             academic_letter,
             name=name.title(),
             email=f"{name}@stanford.edu",

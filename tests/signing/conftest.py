@@ -1,5 +1,6 @@
 """Helpers for the signing tests that need real concurrency or a real server process."""
 
+import io
 import re
 import threading
 from collections.abc import Callable
@@ -7,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection, connections
 
 from undersigned.signing.tokens import confirmation_token
@@ -64,3 +66,10 @@ def cells_containing(text: str) -> list[str]:
                     if wanted in str(value).casefold():
                         found.append(f"{table}.{column}")
     return found
+
+
+def reconcile(*args: str) -> str:
+    """What `undersigned reconcile_counts` prints; it exits 1 (SystemExit) on drift with --check."""
+    out = io.StringIO()
+    call_command("reconcile_counts", *args, stdout=out)
+    return out.getvalue()

@@ -13,6 +13,7 @@ from undersigned.letters.models import Letter
 from undersigned.letters.publishing import letter_close
 from undersigned.organisations.models import Organisation
 from undersigned.signing.models import CountShard, Level, Signature
+from undersigned.signing.presentation import signatory
 
 PROFESSOR = {"affiliation": "University of Cambridge", "title": "Professor"}
 
@@ -82,7 +83,7 @@ def test_it_needs_no_name_from_an_anonymous_signer(petition: Letter) -> None:
     response = sign(Client(), petition, name="", display="anonymous")
 
     assert response.status_code == 302
-    assert Signature.objects.get().public_name == "Anonymous"
+    assert signatory(Signature.objects.get()).name == "Anonymous"
 
 
 def test_it_answers_404_for_an_unknown_letter(db: None, unchanged: None) -> None:

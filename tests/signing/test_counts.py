@@ -1,24 +1,21 @@
 """Invariant 3: the count equals the counted signatures, and reconcile_counts proves it."""
 
-import io
 import random
 import threading
 import time
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
 from django.test import Client
 
-from tests.conftest import sign
-from tests.signing.conftest import confirm_path, in_threads
+from tests.conftest import sign, signed_and_confirmed
+from tests.signing.conftest import confirm_path, in_threads, reconcile
 from undersigned.letters.models import Letter
 from undersigned.lib.email_address import email_key
 from undersigned.signing.counts import Drift, counts_reconcile, shard_for
 from undersigned.signing.models import CountShard, Signature
-from undersigned.signing.signatures import SignatureInput, signature_confirm, signature_create
 
 SIGNERS = 8
 SIGNATURES_EACH = 25
@@ -29,21 +26,6 @@ def public_count(letter: Letter) -> int:
     response = Client().get(f"/letters/{letter.slug}/count.json")
     assert response.status_code == 200
     return int(response.json()["total_signatures"])
-
-
-def reconcile(*args: str) -> str:
-    out = io.StringIO()
-    call_command("reconcile_counts", *args, stdout=out)
-    return out.getvalue()
-
-
-def signed_and_confirmed(letter: Letter, *emails: str) -> list[Signature]:
-    signatures = []
-    for email in emails:
-        data = SignatureInput(name="Sam Signer", email=email, display="full", consent_updates=False)
-        signature = signature_create(letter=letter, data=data)
-        signatures.append(signature_confirm(signature_id=signature.pk))
-    return signatures
 
 
 @pytest.mark.django_db(transaction=True)
@@ -89,7 +71,7 @@ def test_it_counts_exactly_while_many_sign_and_confirm_at_once(petition: Letter)
 
 
 def test_it_reports_a_corrupted_shard_then_repairs_it(petition: Letter) -> None:
-    signatures = signed_and_confirmed(petition, "ana@example.org", "ben@example.org")
+    signatures = [signed_and_confirmed(petition, e) for e in ("ana@example.org", "ben@example.org")]
     shard = shard_for(signatures[0].pk)
     rows = CountShard.objects.filter(letter=petition, shard=shard)
     actual = rows.get().signatures
@@ -112,7 +94,7 @@ def test_it_reports_a_corrupted_shard_then_repairs_it(petition: Letter) -> None:
 
 
 def test_it_restores_a_lost_shard_row(petition: Letter) -> None:
-    (signature,) = signed_and_confirmed(petition, "ana@example.org")
+    signature = signed_and_confirmed(petition, "ana@example.org")
     CountShard.objects.filter(letter=petition).delete()
     assert public_count(petition) == 0
 

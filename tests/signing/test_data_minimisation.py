@@ -19,6 +19,7 @@ from undersigned.lib.email_address import email_key
 from undersigned.mail.models import OutboxMessage
 from undersigned.organisations.models import Organisation
 from undersigned.signing.models import Level, Signature
+from undersigned.signing.presentation import signatory
 
 WORK_ADDRESS = "Wren.Worker@Northwind.example"
 PERSONAL_ADDRESS = "wren.at.home@example.net"
@@ -232,7 +233,7 @@ def test_it_stores_an_anonymous_signers_typed_name_nowhere(workers_letter: Lette
     full_cycle(workers_letter, display="anonymous")
 
     signature = Signature.objects.get()
-    assert (signature.name, signature.public_name) == ("", "Anonymous")
+    assert (signature.name, signatory(signature).name) == ("", "Anonymous")
 
 
 def test_it_stores_an_anonymous_name_nowhere_on_a_letter_anyone_may_sign(
@@ -258,6 +259,6 @@ def test_it_keeps_only_the_initials_of_a_signer_shown_by_initials(workers_letter
     full_cycle(workers_letter, display="initials")
 
     signature = Signature.objects.get()
-    assert (signature.name, signature.public_name) == ("W. Q.", "W. Q.")
+    assert (signature.name, signatory(signature).name) == ("W. Q.", "W. Q.")
     manage_page = Client().get(link(sent_to(PERSONAL_ADDRESS)[0], "signature"))
     assert "<dt>Name we keep</dt><dd>W. Q.</dd>" in manage_page.text

@@ -9,8 +9,8 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import sign
 from undersigned.letters.models import Letter
+from undersigned.signing.housekeeping import forget_unconfirmed, housekeeping_schedule
 from undersigned.signing.models import Level, Signature
-from undersigned.signing.tasks import forget_unconfirmed, housekeeping_schedule
 from undersigned.signing.tokens import CONFIRM_MAX_AGE
 
 

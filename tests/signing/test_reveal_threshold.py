@@ -15,7 +15,7 @@ from tests.signing.conftest import confirm_path, in_threads
 from undersigned.letters.editing import letter_save
 from undersigned.letters.models import Eligibility, FieldRule, Letter
 from undersigned.organisations.models import Organisation
-from undersigned.signing.counts import Tally, letter_tally_fresh
+from undersigned.signing.counts import LetterCount, letter_count_fresh
 from undersigned.signing.models import Level, Signature
 from undersigned.signing.signatures import signature_withdraw
 
@@ -139,7 +139,7 @@ class Onlooker:
 
 
 def verified(letter: Letter) -> int:
-    return letter_tally_fresh(letter.pk).verified
+    return letter_count_fresh(letter.pk).verified
 
 
 @pytest.mark.django_db(transaction=True)
@@ -222,7 +222,7 @@ def test_it_counts_only_verified_signatures_towards_the_threshold(letter: Letter
 
     for index in range(THRESHOLD - 1):
         confirm(client, sign_as(client, letter, index))
-    assert letter_tally_fresh(letter.pk) == Tally(total=THRESHOLD + 1, verified=THRESHOLD - 1)
+    assert letter_count_fresh(letter.pk) == LetterCount(total=THRESHOLD + 1, verified=THRESHOLD - 1)
     onlooker.assert_hidden()
 
     confirm(client, sign_as(client, letter, THRESHOLD - 1))

@@ -1,16 +1,15 @@
 """Verification levels: what confirming an address proves, and how the public sees it."""
 
-from typing import Any
-
 import pytest
 from django.test import Client
 
-from tests.conftest import make_letter, sign
+from tests.conftest import make_letter, sign, sign_and_confirm
 from tests.signing.conftest import confirm_path
 from undersigned.letters.models import FieldRule, Letter
 from undersigned.organisations.models import Organisation
-from undersigned.signing.counts import Tally, letter_tally
+from undersigned.signing.counts import LetterCount, letter_count
 from undersigned.signing.models import Level, Signature
+from undersigned.signing.presentation import signatory
 
 NYU = ("New York University", "New York University, Abu Dhabi")
 
@@ -26,20 +25,6 @@ def open_letter(organisation: Organisation) -> Letter:
     )
 
 
-def sign_and_confirm(letter: Letter, email: str, **fields: Any) -> tuple[Signature, Any]:
-    """Sign and press the confirm button; the signature as stored, and the page shown."""
-    assert sign(Client(), letter, email=email, **fields).status_code == 302
-    signature = Signature.objects.get(email=email)
-    page = Client().post(confirm_path(signature.pk))
-    assert page.status_code == 200, page.text
-    signature.refresh_from_db()
-    return signature, page
-
-
-def signed_and_confirmed(letter: Letter, email: str, **fields: Any) -> Signature:
-    return sign_and_confirm(letter, email, **fields)[0]
-
-
 def public_lines(letter: Letter) -> str:
     return Client().get(f"/letters/{letter.slug}/signatures/").text
 
@@ -51,37 +36,37 @@ def test_it_verifies_an_academic_address_on_a_letter_anyone_may_sign(open_letter
 
     assert "your address proved it: <strong>Verified · Stanford University</strong>" in page.text
     assert (signature.level, signature.institution) == (Level.VERIFIED, "Stanford University")
-    assert signature.verification == "Verified · Stanford University"
-    assert letter_tally(open_letter.pk) == Tally(total=1, verified=1)
+    assert signatory(signature).verification == "Verified · Stanford University"
+    assert letter_count(open_letter.pk) == LetterCount(total=1, verified=1)
     assert "Ada Lovelace · Verified · Stanford University · Professor" in public_lines(open_letter)
 
 
 def test_it_keeps_a_personal_address_confirmed_but_not_verified(open_letter: Letter) -> None:
-    signature = signed_and_confirmed(open_letter, "suzie.signer@gmail.com")
+    signature, _page = sign_and_confirm(open_letter, "suzie.signer@gmail.com")
 
     assert (signature.level, signature.institution) == (Level.CONFIRMED, "")
-    assert signature.verification == ""
-    assert letter_tally(open_letter.pk) == Tally(total=1, verified=0)
+    assert signatory(signature).verification == ""
+    assert letter_count(open_letter.pk) == LetterCount(total=1, verified=0)
     assert '<span class="line">Suzie Signer</span>' in public_lines(open_letter)
 
 
 def test_it_shows_an_unproven_institution_as_claimed_never_as_verified(
     open_letter: Letter,
 ) -> None:
-    signature = signed_and_confirmed(
+    signature, _page = sign_and_confirm(
         open_letter, "bob@gmail.com", name="Bob Claimer", affiliation="Harvard University"
     )
 
     assert signature.level == Level.CONFIRMED
     assert (signature.affiliation, signature.institution) == ("Harvard University", "")
-    assert signature.claimed_affiliation == "Harvard University"
+    assert signatory(signature).claimed_affiliation == "Harvard University"
     lines = public_lines(open_letter)
     assert "Bob Claimer · Harvard University (claimed)" in lines
     assert "Verified · Harvard University" not in lines
 
 
 def test_it_verifies_the_address_not_the_claim(open_letter: Letter) -> None:
-    signature = signed_and_confirmed(
+    signature, _page = sign_and_confirm(
         open_letter, "carol@stanford.edu", name="Carol Both", affiliation="Harvard University"
     )
 
@@ -92,7 +77,7 @@ def test_it_verifies_the_address_not_the_claim(open_letter: Letter) -> None:
 
 
 def test_it_shows_no_claim_when_the_claim_is_what_was_verified(open_letter: Letter) -> None:
-    signature = signed_and_confirmed(
+    signature, _page = sign_and_confirm(
         open_letter,
         "dan@mit.edu",
         name="Dan Same",
@@ -100,7 +85,7 @@ def test_it_shows_no_claim_when_the_claim_is_what_was_verified(open_letter: Lett
     )
 
     assert signature.institution == "Massachusetts Institute of Technology"
-    assert signature.claimed_affiliation == ""
+    assert signatory(signature).claimed_affiliation == ""
     assert "Dan Same · Verified · Massachusetts Institute of Technology</span>" in public_lines(
         open_letter
     )
@@ -138,7 +123,7 @@ def test_it_asks_again_when_no_offered_institution_was_picked(
         None,
     )
     assert signature.email == "eve@nyu.edu"
-    assert letter_tally(open_letter.pk) == Tally(total=0, verified=0)
+    assert letter_count(open_letter.pk) == LetterCount(total=0, verified=0)
 
 
 @pytest.mark.parametrize("picked", NYU)
@@ -152,7 +137,7 @@ def test_it_stores_the_institution_picked(open_letter: Letter, picked: str) -> N
     assert f"Verified · {picked}" in page.text
     signature.refresh_from_db()
     assert (signature.level, signature.institution) == (Level.VERIFIED, picked)
-    assert letter_tally(open_letter.pk) == Tally(total=1, verified=1)
+    assert letter_count(open_letter.pk) == LetterCount(total=1, verified=1)
     assert f"Eve Picker · Verified · {picked}" in public_lines(open_letter)
 
 
@@ -169,13 +154,13 @@ def test_it_verifies_an_employee_on_a_letter_for_listed_domains(workers_letter: 
 
     assert "your address proved it: <strong>Verified employee</strong>" in page.text
     assert (signature.level, signature.institution) == (Level.VERIFIED, "")
-    assert signature.verification == "Verified employee"
-    assert letter_tally(workers_letter.pk) == Tally(total=1, verified=1)
+    assert signatory(signature).verification == "Verified employee"
+    assert letter_count(workers_letter.pk) == LetterCount(total=1, verified=1)
     assert "Anonymous · Verified employee · Engineering · Seattle" in public_lines(workers_letter)
 
 
 def test_it_verifies_a_university_address_on_an_academic_letter(academic_letter: Letter) -> None:
-    signature = signed_and_confirmed(
+    signature, _page = sign_and_confirm(
         academic_letter,
         "grace@cam.ac.uk",
         name="Grace Hopper",
@@ -184,7 +169,7 @@ def test_it_verifies_a_university_address_on_an_academic_letter(academic_letter:
     )
 
     assert (signature.level, signature.institution) == (Level.VERIFIED, "University of Cambridge")
-    assert signature.claimed_affiliation == ""
+    assert signatory(signature).claimed_affiliation == ""
     assert "Grace Hopper · Verified · University of Cambridge · Reader" in public_lines(
         academic_letter
     )

@@ -1,21 +1,19 @@
 """Withdrawal: through the link in the confirmation email or one asked for later; final,
 and the count follows at once."""
 
-import io
 import re
 import time
 from typing import Any
 
 import pytest
 from django.core import mail, signing
-from django.core.management import call_command
 from django.test import Client
 
-from tests.conftest import make_letter, run_tasks, sign
-from tests.signing.conftest import confirm_path, in_threads
+from tests.conftest import make_letter, run_tasks, sign, signed_and_confirmed_by_email
+from tests.signing.conftest import confirm_path, in_threads, reconcile
 from undersigned.letters.models import Eligibility, Letter
 from undersigned.organisations.models import Organisation
-from undersigned.signing.counts import Tally, letter_tally
+from undersigned.signing.counts import LetterCount, letter_count
 from undersigned.signing.models import Signature
 from undersigned.signing.tokens import MANAGE_SALT, manage_token
 
@@ -50,22 +48,6 @@ def public_count(letter: Letter) -> int:
     return int(Client().get(f"/letters/{letter.slug}/count.json").json()["total_signatures"])
 
 
-def reconciled() -> str:
-    out = io.StringIO()
-    call_command("reconcile_counts", "--check", stdout=out)
-    return out.getvalue()
-
-
-def signed_and_confirmed(letter: Letter, email: str, **fields: Any) -> mail.EmailMessage:
-    """Sign and confirm through the email; returns the confirmation email."""
-    assert sign(Client(), letter, email=email, **fields).status_code == 302
-    run_tasks()
-    message = mail.outbox[-1]
-    assert message.to == [email]
-    assert Client().post(link(message, "confirm"), HTTP_ORIGIN=ORIGIN).status_code == 200
-    return message
-
-
 def as_seen(response: Any) -> tuple[int, tuple[tuple[str, str], ...], bytes]:
     """Everything the browser receives, less the clock in Expires."""
     headers = tuple(sorted((k, v) for k, v in response.headers.items() if k != "Expires"))
@@ -79,7 +61,7 @@ def ask_for_manage_link(letter: Letter, address: str) -> Any:
 def test_it_opens_the_manage_page_from_the_confirmation_email_and_withdraws_only_on_post(
     petition: Letter,
 ) -> None:
-    message = signed_and_confirmed(petition, "suzie@example.org", comment="Drop it now")
+    message = signed_and_confirmed_by_email(petition, "suzie@example.org", comment="Drop it now")
     manage = link(message, "signature")
 
     page = Client().get(manage)
@@ -97,11 +79,11 @@ def test_it_withdraws_for_good_and_takes_the_signature_off_every_count(
     academic_letter: Letter,
 ) -> None:
     professor = {"affiliation": "Stanford University", "title": "Professor"}
-    ada = signed_and_confirmed(
+    ada = signed_and_confirmed_by_email(
         academic_letter, "ada@stanford.edu", name="Ada Lovelace", **professor
     )
-    signed_and_confirmed(academic_letter, "bob@mit.edu", name="Bob Stays", **professor)
-    assert letter_tally(academic_letter.pk) == Tally(total=2, verified=2)
+    signed_and_confirmed_by_email(academic_letter, "bob@mit.edu", name="Bob Stays", **professor)
+    assert letter_count(academic_letter.pk) == LetterCount(total=2, verified=2)
     signatures_page = f"/letters/{academic_letter.slug}/signatures/"
     assert "Ada Lovelace" in Client().get(signatures_page).text
 
@@ -110,20 +92,20 @@ def test_it_withdraws_for_good_and_takes_the_signature_off_every_count(
     assert done.status_code == 200
     assert "Your signature is withdrawn" in done.text
     assert list(Signature.objects.values_list("name", flat=True)) == ["Bob Stays"]
-    assert letter_tally(academic_letter.pk) == Tally(total=1, verified=1)
+    assert letter_count(academic_letter.pk) == LetterCount(total=1, verified=1)
     assert public_count(academic_letter) == 1
     assert "Ada Lovelace" not in Client().get(signatures_page).text
-    assert "All counts match their signatures" in reconciled()
+    assert "All counts match their signatures" in reconcile("--check")
 
     again = Client().post(link(ada, "signature"), HTTP_ORIGIN=ORIGIN)
     assert again.status_code == 404
     assert NOT_VALID in again.text
     assert Client().get(link(ada, "signature")).status_code == 404
-    assert letter_tally(academic_letter.pk) == Tally(total=1, verified=1)
+    assert letter_count(academic_letter.pk) == LetterCount(total=1, verified=1)
 
 
 def test_it_refuses_a_withdrawal_posted_from_another_site(petition: Letter) -> None:
-    message = signed_and_confirmed(petition, "suzie@example.org")
+    message = signed_and_confirmed_by_email(petition, "suzie@example.org")
 
     response = Client().post(link(message, "signature"), HTTP_ORIGIN="https://evil.example")
 
@@ -141,8 +123,8 @@ def test_it_withdraws_a_pending_signature(petition: Letter) -> None:
 
     assert "Your signature is withdrawn" in done.text
     assert Signature.objects.count() == 0
-    assert letter_tally(petition.pk) == Tally(total=0, verified=0)
-    assert "All counts match their signatures" in reconciled()
+    assert letter_count(petition.pk) == LetterCount(total=0, verified=0)
+    assert "All counts match their signatures" in reconcile("--check")
     late = Client().post(link(message, "confirm"), HTTP_ORIGIN=ORIGIN)
     assert late.status_code == 404
     assert public_count(petition) == 0
@@ -164,7 +146,7 @@ def workers_letter(organisation: Organisation) -> Letter:
 def test_it_sends_a_link_asked_for_only_to_the_personal_address(
     workers_letter: Letter, asked_with: str
 ) -> None:
-    signed_and_confirmed(
+    signed_and_confirmed_by_email(
         workers_letter,
         "wren@northwind.example",
         contact_email="wren.at.home@example.net",
@@ -185,12 +167,12 @@ def test_it_sends_a_link_asked_for_only_to_the_personal_address(
     assert "Withdraw my signature" in page.text
     Client().post(link(message, "signature"), HTTP_ORIGIN=ORIGIN)
     assert Signature.objects.count() == 0
-    assert letter_tally(workers_letter.pk) == Tally(total=0, verified=0)
+    assert letter_count(workers_letter.pk) == LetterCount(total=0, verified=0)
 
 
 def test_it_keeps_the_link_to_withdraw_out_of_the_work_mailbox(workers_letter: Letter) -> None:
     """Whoever can read the work mailbox must not be able to withdraw her signature."""
-    confirmation = signed_and_confirmed(
+    confirmation = signed_and_confirmed_by_email(
         workers_letter,
         "wren@northwind.example",
         contact_email="wren.at.home@example.net",
@@ -211,7 +193,7 @@ def test_it_keeps_the_link_to_withdraw_out_of_the_work_mailbox(workers_letter: L
 
 
 def test_it_sends_a_link_to_the_address_that_signed_when_it_is_kept(petition: Letter) -> None:
-    signed_and_confirmed(petition, "suzie.signer@gmail.com")
+    signed_and_confirmed_by_email(petition, "suzie.signer@gmail.com")
     mail.outbox.clear()
 
     ask_for_manage_link(petition, "SuzieSigner+x@googlemail.com")
@@ -221,10 +203,10 @@ def test_it_sends_a_link_to_the_address_that_signed_when_it_is_kept(petition: Le
 
 
 def test_it_answers_alike_whoever_asks_for_a_link(workers_letter: Letter) -> None:
-    signed_and_confirmed(
+    signed_and_confirmed_by_email(
         workers_letter, "wren@northwind.example", contact_email="wren.at.home@example.net"
     )
-    signed_and_confirmed(workers_letter, "nora@northwind.example", consent_updates=None)
+    signed_and_confirmed_by_email(workers_letter, "nora@northwind.example", consent_updates=None)
 
     answers = [
         as_seen(ask_for_manage_link(workers_letter, address))
@@ -309,6 +291,6 @@ def test_it_takes_off_exactly_what_was_counted_when_withdrawal_races_confirmatio
     statuses = in_threads(2 * len(ids), confirm_or_withdraw)
 
     assert Signature.objects.count() == 0
-    assert letter_tally(academic_letter.pk) == Tally(total=0, verified=0)
-    assert "All counts match their signatures" in reconciled()
+    assert letter_count(academic_letter.pk) == LetterCount(total=0, verified=0)
+    assert "All counts match their signatures" in reconcile("--check")
     assert set(statuses) <= {200, 404}

@@ -12,12 +12,12 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 
 from undersigned.letters.models import Eligibility, Letter
-from undersigned.signing.weight import Weight, letter_weight, letter_weights
+from undersigned.signing.public_count import PublicCount, public_count, public_counts
 
 PER_PAGE = 50
 
 
-def letter_json(letter: Letter, weight: Weight) -> dict[str, Any]:
+def letter_json(letter: Letter, count: PublicCount) -> dict[str, Any]:
     return {
         "identifiers": [f"undersigned:{letter.slug}"],
         "slug": letter.slug,
@@ -40,13 +40,13 @@ def letter_json(letter: Letter, weight: Weight) -> dict[str, Any]:
         },
         "count_step": letter.count_step,
         "reveal_threshold": letter.reveal_threshold,
-        "names_revealed": weight.names_revealed,
-        "total_signatures": letter.stepped(weight.total),
-        "verified_signatures": letter.stepped(weight.verified),
+        "names_revealed": count.names_revealed,
+        "total_signatures": letter.stepped(count.total),
+        "verified_signatures": letter.stepped(count.verified),
         "institutions": [
-            {"name": name, "signatures": letter.stepped(n)} for name, n in weight.institutions
+            {"name": name, "signatures": letter.stepped(n)} for name, n in count.institutions
         ]
-        if weight.names_revealed
+        if count.names_revealed
         else [],
         "published_at": letter.published_at.isoformat() if letter.published_at else None,
         "text_changed_at": letter.text_changed_at.isoformat() if letter.text_changed_at else None,
@@ -68,7 +68,7 @@ def letter_list(request: HttpRequest) -> JsonResponse:
         .order_by("-published_at", "pk")
     )
     page = Paginator(letters, PER_PAGE).get_page(request.GET.get("page"))
-    weights = letter_weights(list(page))
+    counts = public_counts(list(page))
     base = settings.BASE_URL + request.path
     return _json(
         {
@@ -76,7 +76,7 @@ def letter_list(request: HttpRequest) -> JsonResponse:
             "page": page.number,
             "total_pages": page.paginator.num_pages,
             "next": f"{base}?page={page.next_page_number()}" if page.has_next() else None,
-            "letters": [letter_json(letter, weights[letter.pk]) for letter in page],
+            "letters": [letter_json(letter, counts[letter.pk]) for letter in page],
         }
     )
 
@@ -84,4 +84,4 @@ def letter_list(request: HttpRequest) -> JsonResponse:
 def letter_detail(request: HttpRequest, slug: str) -> JsonResponse:
     queryset = Letter.objects.public().select_related("organisation")
     letter = get_object_or_404(queryset, slug=slug)
-    return _json(letter_json(letter, letter_weight(letter)))
+    return _json(letter_json(letter, public_count(letter)))

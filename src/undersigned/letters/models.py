@@ -56,9 +56,6 @@ class LetterQuerySet(models.QuerySet["Letter"]):
     def public(self) -> "LetterQuerySet":
         return self.filter(status__in=PUBLIC_STATUSES)
 
-    def open_for_signing(self) -> "LetterQuerySet":
-        return self.filter(status=Status.OPEN)
-
 
 class Letter(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="letters")

@@ -5,8 +5,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from undersigned.signing.counts import count_shards_create
-
 from .models import Letter, LetterVersion, Status
 
 
@@ -25,7 +23,6 @@ def letter_publish(*, letter: Letter) -> Letter:
             raise ValidationError("Only a draft letter can be published.", code="not_draft")
         letter.refresh_from_db()
         _version_record(letter)
-        count_shards_create(letter=letter)
     return letter
 
 

@@ -49,9 +49,17 @@ def email_domain(address: str) -> str:
     return canonical_email(address).rpartition("@")[2]
 
 
+# Which rules canonical_email() follows; every stored key records the version that made it.
+# A change to the rules that could make two keys of one mailbox differ bumps it, and must
+# come with a way to compare the keys already stored (they cannot be recomputed: a proven
+# address is no longer kept), so that nobody can sign twice across the change.
+CANONICAL_RULES = 1
+
+
 def email_key(address: str) -> str:
-    """A keyed hash of the address's canonical form: equal for one mailbox, and useless
-    to anyone without the server's secret, who could otherwise hash a list of addresses."""
+    """A keyed hash of the address's canonical form (by the CANONICAL_RULES in force):
+    equal for one mailbox, and useless to anyone without the server's secret, who could
+    otherwise hash a list of addresses."""
     return salted_hmac(
         "undersigned.email_key", canonical_email(address), algorithm="sha256"
     ).hexdigest()

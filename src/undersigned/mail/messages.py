@@ -1,13 +1,47 @@
-"""Building and sending one kind of email from one template set."""
+"""Building a message from one template set, and sending it at most once per key.
 
-from django.core.mail import EmailMultiAlternatives
+A sender claims the message's key before it asks the relay and records the relay's
+answer after, so a task run again after a crash skips what went out. The one gap left is
+a crash between the relay's acceptance and the record: then the message goes out twice,
+with the same Message-ID, which mail clients show once.
+"""
+
+import hashlib
+import logging
+import smtplib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from enum import Enum
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import SentMessage
+
+logger = logging.getLogger(__name__)
 
 
-def send_templated(
+class TemporaryFailure(Exception):
+    """The relay could not take the message now (4xx, or no connection): try again later."""
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    ALREADY_SENT = "already sent"  # or being sent by another worker this moment
+    REFUSED = "refused"  # permanently: retrying would not help
+
+
+def message_build(
     name: str, *, to: str, context: dict[str, object], headers: dict[str, str] | None = None
-) -> None:
-    """Send `<name>_subject.txt`, `<name>.txt` and `<name>.html` rendered with `context`."""
+) -> EmailMultiAlternatives:
+    """`<name>_subject.txt`, `<name>.txt` and `<name>.html` rendered with `context`."""
     subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
@@ -16,4 +50,93 @@ def send_templated(
         headers=headers or {},
     )
     message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
-    message.send()
+    return message
+
+
+def message_send_once(message: EmailMessage, *, key: str) -> Outcome:
+    """Send one message unless the message with this key went out already."""
+    with _connection() as connection:
+        return _send_once(connection, message, key)
+
+
+def messages_send_once(batch: Iterable[tuple[str, EmailMessage]]) -> dict[str, Outcome]:
+    """Send (key, message) pairs over one connection to the relay, each at most once.
+
+    A temporary failure stops the batch there and raises, so the caller retries it; what
+    went out before it is recorded and skipped next time.
+    """
+    outcomes = {}
+    with _connection() as connection:
+        for key, message in batch:
+            outcomes[key] = _send_once(connection, message, key)
+    return outcomes
+
+
+@contextmanager
+def _connection() -> Iterator[BaseEmailBackend]:
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as error:
+        raise TemporaryFailure(f"cannot reach the mail relay: {error}") from error
+    try:
+        yield connection
+    finally:
+        try:
+            connection.close()
+        except (smtplib.SMTPException, OSError):
+            logger.warning("The mail relay connection did not close cleanly.")
+
+
+def _send_once(connection: BaseEmailBackend, message: EmailMessage, key: str) -> Outcome:
+    claim = _claim(key)
+    if claim is None:
+        return Outcome.ALREADY_SENT
+    message.extra_headers["Message-ID"] = claim.message_id
+    try:
+        connection.send_messages([message])
+    except (smtplib.SMTPException, OSError) as error:
+        code = _code(error)
+        if code is not None and 500 <= code < 600:
+            SentMessage.objects.filter(pk=claim.pk).update(refused=str(error)[:1000])
+            logger.warning("The relay refused message %s for good: %s", key, code)
+            return Outcome.REFUSED
+        SentMessage.objects.filter(pk=claim.pk).update(claimed_until=None)
+        raise TemporaryFailure(f"the mail relay did not take message {key}: {error}") from error
+    SentMessage.objects.filter(pk=claim.pk).update(sent_at=timezone.now(), claimed_until=None)
+    return Outcome.SENT
+
+
+def _claim(key: str) -> SentMessage | None:
+    """Take the message's key for a while, unless it went out, was refused, or another
+    sender holds it; each claim is committed before the relay is asked."""
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    try:
+        with transaction.atomic():
+            return SentMessage.objects.create(
+                key=key, message_id=_message_id(key), claimed_until=until, attempts=1
+            )
+    except IntegrityError:
+        pass
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    taken = SentMessage.objects.filter(free, key=key, sent_at__isnull=True, refused="").update(
+        claimed_until=until, attempts=F("attempts") + 1
+    )
+    return SentMessage.objects.get(key=key) if taken else None
+
+
+def _message_id(key: str) -> str:
+    """The same Message-ID on every attempt, so a duplicate reads as one message."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{key}".encode()).hexdigest()[:32]
+    return f"<{digest}@{urlsplit(settings.BASE_URL).hostname or 'localhost'}>"
+
+
+def _code(error: BaseException) -> int | None:
+    """The SMTP reply code of a refusal; for several recipients, the mildest of them."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return min(codes) if codes else None
+    if isinstance(error, smtplib.SMTPResponseException):
+        return int(error.smtp_code)
+    return None

@@ -5,7 +5,7 @@ from django.db import transaction
 from undersigned.accounts.models import User
 from undersigned.lib.slugs import free_slug
 
-from .models import EDITING_ROLES, Membership, Organisation, Role
+from .models import Membership, Organisation, Role
 
 
 def organisation_create(*, name: str, owner: User) -> Organisation:
@@ -27,7 +27,3 @@ def member_role(user: User, organisation: Organisation) -> Role | None:
         .first()
     )
     return Role(role) if role else None
-
-
-def can_edit(user: User, organisation: Organisation) -> bool:
-    return member_role(user, organisation) in EDITING_ROLES

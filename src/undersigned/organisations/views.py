@@ -5,16 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from .access import OrganiserRequest
-from .dashboard import dashboard_entries
 from .forms import OrganisationForm
 from .memberships import organisation_create
-
-
-@login_required
-@never_cache
-def dashboard(request: OrganiserRequest) -> HttpResponse:
-    context = {"entries": dashboard_entries(request.user)}
-    return render(request, "organisations/dashboard.html", context)
 
 
 @login_required

@@ -1,13 +1,33 @@
+"""The emails a signer gets, one template set each, addressed by the recipients rule."""
+
 from django.conf import settings
 from django.urls import reverse
 
-from undersigned.mail.messages import send_templated
+from undersigned.mail.messages import Outcome, message_build, message_send_once
 
 from .models import Signature
+from .recipients import Purpose, recipient
 from .tokens import confirmation_token, manage_token
 
+TEMPLATES = {
+    Purpose.PROOF: "signing/email/confirmation",
+    Purpose.REMINDER: "signing/email/reminder",
+    Purpose.MANAGE_LINK: "signing/email/manage_link",
+    Purpose.CONFIRMED_NOTE: "signing/email/confirmed",
+}
 
-def _context(signature: Signature, *, requested: bool = False) -> dict[str, object]:
+
+def signer_email_send(signature: Signature, purpose: Purpose, *, key: str) -> Outcome | None:
+    """Send the email of this purpose to the address the rule allows, once per key;
+    None where the rule allows no address (any more)."""
+    to = recipient(signature, purpose)
+    if not to:
+        return None
+    context = _context(signature, requested=purpose == Purpose.MANAGE_LINK)
+    return message_send_once(message_build(TEMPLATES[purpose], to=to, context=context), key=key)
+
+
+def _context(signature: Signature, *, requested: bool) -> dict[str, object]:
     confirm = reverse("signature_confirm", kwargs={"token": confirmation_token(signature.pk)})
     token = manage_token(signature.pk, requested=requested)
     manage = reverse("signature_manage", kwargs={"token": token})
@@ -17,27 +37,5 @@ def _context(signature: Signature, *, requested: bool = False) -> dict[str, obje
         "confirm_url": settings.BASE_URL + confirm,
         "manage_url": settings.BASE_URL + manage,
         "letter_url": settings.BASE_URL + signature.letter.get_absolute_url(),
+        "manage_link_goes_home": bool(recipient(signature, Purpose.CONFIRMED_NOTE)),
     }
-
-
-def confirmation_email_send(signature: Signature) -> None:
-    send_templated("signing/email/confirmation", to=signature.email, context=_context(signature))
-
-
-def reminder_email_send(signature: Signature) -> None:
-    send_templated("signing/email/reminder", to=signature.email, context=_context(signature))
-
-
-def manage_link_email_send(signature: Signature) -> None:
-    send_templated(
-        "signing/email/manage_link",
-        to=signature.address_for_contact,
-        context=_context(signature, requested=True),
-    )
-
-
-def confirmed_email_send(signature: Signature) -> None:
-    """The link to manage a confirmed signature, for letters that keep it out of work mail."""
-    send_templated(
-        "signing/email/confirmed", to=signature.contact_email, context=_context(signature)
-    )

@@ -1,30 +1,58 @@
 from datetime import datetime
 
 from django.db import models
+from django.utils import timezone
 
-from undersigned.letters.models import Display, Eligibility, Letter, LetterVersion
+from undersigned.letters.models import Display, Letter, LetterVersion
+from undersigned.lib.email_address import CANONICAL_RULES
 
 
 class Level(models.TextChoices):
-    """How far a signature has been proven."""
+    """How far a signature has been proven: its verification level."""
 
     PENDING = "pending", "Pending"
     CONFIRMED = "confirmed", "Confirmed"
     VERIFIED = "verified", "Verified"
 
 
-COUNTED_LEVELS = (Level.CONFIRMED, Level.VERIFIED)
+class State(models.TextChoices):
+    """Whether a signature counts. Only a confirmed signature can be counted, held or
+    invalidated; withdrawal deletes the row."""
+
+    PENDING = "pending", "Pending"
+    COUNTED = "counted", "Counted"
+    HELD = "held", "Held as suspect"
+    INVALIDATED = "invalidated", "Invalidated"
 
 
 class SignatureQuerySet(models.QuerySet["Signature"]):
+    def pending(self) -> "SignatureQuerySet":
+        return self.filter(state=State.PENDING)
+
     def counted(self) -> "SignatureQuerySet":
-        return self.filter(level__in=COUNTED_LEVELS)
+        return self.filter(state=State.COUNTED)
+
+    def verified(self) -> "SignatureQuerySet":
+        """Counted signatures whose address proved an affiliation."""
+        return self.counted().filter(level=Level.VERIFIED)
+
+    def held(self) -> "SignatureQuerySet":
+        return self.filter(state=State.HELD)
+
+    def invalidated(self) -> "SignatureQuerySet":
+        return self.filter(state=State.INVALIDATED)
 
     def unconfirmed_since(self, moment: "datetime") -> "SignatureQuerySet":
-        return self.filter(level=Level.PENDING, created_at__lt=moment)
+        return self.pending().filter(created_at__lt=moment)
 
     def newest_first(self) -> "SignatureQuerySet":
         return self.order_by("-confirmed_at", "-pk")
+
+    def loaded(self, signature_id: int | None) -> "Signature | None":
+        """The signature a link or a task stands for, with its letter, if it is still there."""
+        if signature_id is None:
+            return None
+        return self.select_related("letter", "letter__organisation").filter(pk=signature_id).first()
 
 
 class Signature(models.Model):
@@ -36,8 +64,10 @@ class Signature(models.Model):
     name = models.CharField(max_length=120, blank=True)
     # The address signed with, kept only until it is proven (see signature_confirm).
     email = models.EmailField(max_length=254, blank=True)
-    # A keyed hash of the canonical address: one signature per person, without the address.
+    # A keyed hash of the canonical address: one signature per person, without the address,
+    # and the version of the canonical rules that made it (lib/email_address.py).
     email_key = models.CharField(max_length=64)
+    email_key_rules = models.PositiveSmallIntegerField(default=CANONICAL_RULES)
     email_domain = models.CharField(max_length=253)
     contact_email = models.EmailField(
         max_length=254, blank=True, help_text="Where the signer asked to be written to later."
@@ -59,6 +89,7 @@ class Signature(models.Model):
     consent_at = models.DateTimeField(null=True, blank=True)
 
     level = models.CharField(max_length=20, choices=Level.choices, default=Level.PENDING)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
@@ -71,7 +102,7 @@ class Signature(models.Model):
             models.UniqueConstraint(fields=["letter", "email_key"], name="one_signature_per_person")
         ]
         indexes = [
-            models.Index(fields=["letter", "level", "confirmed_at"]),
+            models.Index(fields=["letter", "state", "confirmed_at"]),
             models.Index(fields=["letter", "institution"]),
         ]
 
@@ -80,62 +111,11 @@ class Signature(models.Model):
 
     @property
     def is_counted(self) -> bool:
-        return self.level in COUNTED_LEVELS
+        return self.state == State.COUNTED
 
     @property
     def is_verified(self) -> bool:
         return self.level == Level.VERIFIED
-
-    @property
-    def address_for_contact(self) -> str:
-        """Where a link may be sent later. Never a work address: on a letter for listed
-        domains it gets the one email that proves it, even before it is forgotten."""
-        if self.contact_email or self.letter.eligibility == Eligibility.DOMAINS:
-            return self.contact_email
-        return self.email
-
-    @property
-    def manage_link_goes_home(self) -> bool:
-        """On a letter for listed domains, whoever can read the work mailbox could use a
-        link to withdraw; with a personal address given, that link goes there instead."""
-        return self.letter.eligibility == Eligibility.DOMAINS and bool(self.contact_email)
-
-    @property
-    def public_name(self) -> str:
-        """The name as the signer chose to be shown."""
-        if self.display == Display.ANONYMOUS or not self.name:
-            return "Anonymous"
-        return self.name
-
-    @property
-    def verification(self) -> str:
-        """What the address proved: "Verified · Stanford University", "Verified employee"."""
-        if not self.is_verified:
-            return ""
-        return f"Verified · {self.institution}" if self.institution else "Verified employee"
-
-    @property
-    def claimed_affiliation(self) -> str:
-        """An institution the signer named that their address did not prove."""
-        if self.display == Display.ANONYMOUS or not self.affiliation:
-            return ""
-        if self.affiliation.casefold() == self.institution.casefold():
-            return ""
-        return self.affiliation
-
-    @property
-    def public_details(self) -> str:
-        """What the signer chose to give beyond their name, as the public sees it.
-
-        A title could single out an anonymous signer, so it shows only beside a name;
-        a team and a place are asked for as public facts and show for everyone.
-        """
-        title = "" if self.display == Display.ANONYMOUS else self.title
-        return " · ".join(part for part in (title, self.department, self.location) if part)
-
-    @property
-    def public_comment(self) -> str:
-        return "" if self.display == Display.ANONYMOUS else self.comment
 
 
 def name_as_kept(name: str, display: str) -> str:
@@ -191,3 +171,38 @@ class ConfirmationQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.used}"
+
+
+class EventKind(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    VERIFIED = "verified", "Confirmed and verified"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    HELD = "held", "Held as suspect"
+    CLEARED = "cleared", "Cleared"
+    INVALIDATED = "invalidated", "Invalidated"
+
+
+class SignatureEvent(models.Model):
+    """One change of a signature's state, appended in the transaction that makes it.
+
+    It holds no name and no address, and outlives a withdrawn signature, so the count can
+    be proven from the events alone: it is the sum of their deltas.
+    """
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="events")
+    # Not a foreign key: withdrawal deletes the signature, and its events stay.
+    signature_id = models.BigIntegerField()
+    letter_version = models.ForeignKey(
+        LetterVersion, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    level = models.CharField(max_length=20, choices=Level.choices)
+    total_delta = models.SmallIntegerField()
+    verified_delta = models.SmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["letter", "id"]), models.Index(fields=["signature_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.signature_id} on {self.letter_id}"

@@ -1,7 +1,9 @@
 """Writes to signatures: signing a letter, confirming and withdrawing a signature."""
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,9 +17,11 @@ from undersigned.lib.email_address import email_domain, email_key
 from undersigned.lib.rate_limit import RateLimit
 
 from . import tasks
-from .counts import count_add, count_forget
-from .eligibility import check_eligible, is_listed_domain, proof_for
-from .models import ConfirmationQuota, Level, Signature, name_as_kept
+from .counts import count_forget
+from .eligibility import Proof, check_eligible, is_listed_domain, proof_for
+from .events import event_record, events_record
+from .models import ConfirmationQuota, EventKind, Level, Signature, State, name_as_kept
+from .recipients import Purpose, recipient
 from .tokens import CONFIRM_MAX_AGE
 
 # A second attempt with a known address sends at most one reminder in this window, and
@@ -46,6 +50,22 @@ def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
     signature, changes nothing and at most sends a reminder, so the caller can answer
     both exactly alike and never reveal whether the address had signed.
     """
+    signature = signature_build(letter=letter, data=data)
+    with transaction.atomic():
+        try:
+            # A second attempt rolls back its claim with its insert, so only new signatures
+            # use the quota; yet a spent quota refuses both alike, revealing nothing.
+            with transaction.atomic():
+                _confirmation_quota_claim(signature.email_key)
+                signature.save()
+        except IntegrityError:
+            return _signature_remind(letter, signature.email_key)
+        tasks.send_confirmation.enqueue(signature.pk)
+    return signature
+
+
+def signature_build(*, letter: Letter, data: SignatureInput) -> Signature:
+    """A pending signature made from what a signer submitted, validated and not saved."""
     if not letter.is_open:
         raise ValidationError(_("This letter is not open for signatures."), code="closed")
     if data.display not in dict(letter.display_choices):
@@ -70,16 +90,6 @@ def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
         **data.details,
     )
     signature.full_clean(validate_unique=False, validate_constraints=False)
-    with transaction.atomic():
-        try:
-            # A second attempt rolls back its claim with its insert, so only new signatures
-            # use the quota; yet a spent quota refuses both alike, revealing nothing.
-            with transaction.atomic():
-                _confirmation_quota_claim(key)
-                signature.save()
-        except IntegrityError:
-            return _signature_remind(letter, key)
-        tasks.send_confirmation.enqueue(signature.pk)
     return signature
 
 
@@ -136,18 +146,14 @@ def _version_seen(letter: Letter, text_hash: str) -> LetterVersion:
 
 
 def _signature_remind(letter: Letter, key: str) -> Signature:
-    existing = Signature.objects.get(letter=letter, email_key=key)
+    existing = Signature.objects.select_related("letter").get(letter=letter, email_key=key)
+    if not recipient(existing, Purpose.REMINDER):
+        return existing
     now = timezone.now()
     due = Q(reminded_at__isnull=True) | Q(reminded_at__lt=now - REMINDER_INTERVAL)
-    # A work address gets the one email that proves it and never another, so a letter for
-    # listed domains sends no reminders; a proven address is no longer kept at all.
-    if letter.eligibility == Eligibility.DOMAINS:
-        return existing
-    reminders = Signature.objects.filter(
-        due, pk=existing.pk, reminders_sent__lt=MAX_REMINDERS
-    ).exclude(email="")
+    reminders = Signature.objects.filter(due, pk=existing.pk, reminders_sent__lt=MAX_REMINDERS)
     if reminders.update(reminded_at=now, reminders_sent=F("reminders_sent") + 1):
-        tasks.send_reminder.enqueue(existing.pk)
+        tasks.send_reminder.enqueue(existing.pk, existing.reminders_sent + 1)
     return existing
 
 
@@ -162,25 +168,68 @@ def signature_confirm(*, signature_id: int, institution: str = "") -> Signature 
     Where the domain belongs to several institutions, `institution` is the signer's pick.
     """
     with transaction.atomic():
-        signature = Signature.objects.select_related("letter").filter(pk=signature_id).first()
-        if signature is None or signature.level != Level.PENDING:
+        signature = Signature.objects.loaded(signature_id)
+        if signature is None or signature.state != State.PENDING:
             return signature  # withdrawn meanwhile, or confirmed already
-        letter = signature.letter
-        proof = proof_for(letter, signature.email_domain)
-        changes: dict[str, object] = {"level": Level.CONFIRMED, "confirmed_at": timezone.now()}
-        if proof.verified:
-            changes.update(
-                level=Level.VERIFIED,
-                institution=_institution_picked(proof.institutions, institution),
-                email="",
-                contact_email=signature.contact_email or _kept_for_updates(signature),
-            )
-        if Signature.objects.filter(pk=signature_id, level=Level.PENDING).update(**changes):
-            count_add(letter_id=letter.pk, signature_id=signature_id, verified=proof.verified)
+        proof = proof_for(signature.letter, signature.email_domain)
+        changes = _confirmation(signature, proof, institution, at=timezone.now())
+        if Signature.objects.filter(pk=signature_id, state=State.PENDING).update(**changes):
             signature.refresh_from_db()
-            if signature.manage_link_goes_home:
+            event_record(signature, _event_kind(proof), counted=1)
+            if recipient(signature, Purpose.CONFIRMED_NOTE):
                 tasks.send_confirmed.enqueue(signature_id)
     return signature
+
+
+def _confirmation(
+    signature: Signature, proof: Proof, institution: str, *, at: datetime
+) -> dict[str, object]:
+    """What confirming leaves on a signature, whoever confirms it."""
+    changes: dict[str, object] = {
+        "state": State.COUNTED,
+        "level": Level.CONFIRMED,
+        "confirmed_at": at,
+    }
+    if proof.verified:
+        changes.update(
+            level=Level.VERIFIED,
+            institution=_institution_picked(proof.institutions, institution),
+            email="",
+            contact_email=signature.contact_email or _kept_for_updates(signature),
+        )
+    return changes
+
+
+def _event_kind(proof: Proof) -> EventKind:
+    return EventKind.VERIFIED if proof.verified else EventKind.CONFIRMED
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A signature confirmed outside the sign form: its input, when, and the pick among
+    several institutions where its domain has more than one."""
+
+    data: SignatureInput
+    at: datetime
+    institution: str = ""
+
+
+def signatures_add_confirmed(*, letter: Letter, confirmed: Sequence[Confirmed]) -> int:
+    """Record signatures that were confirmed elsewhere (the demo's) exactly as signing and
+    confirming each would have left them, with their events and their count, in bulk."""
+    signatures = []
+    for entry in confirmed:
+        signature = signature_build(letter=letter, data=entry.data)
+        proof = proof_for(letter, signature.email_domain)
+        for name, value in _confirmation(signature, proof, entry.institution, at=entry.at).items():
+            setattr(signature, name, value)
+        if signature.consent_updates:
+            signature.consent_at = entry.at
+        signatures.append((signature, _event_kind(proof)))
+    with transaction.atomic():
+        Signature.objects.bulk_create([signature for signature, _kind in signatures])
+        events_record(letter.pk, [(signature, kind, 1) for signature, kind in signatures])
+    return len(signatures)
 
 
 def _institution_picked(institutions: tuple[str, ...], picked: str) -> str:
@@ -209,13 +258,7 @@ def signature_withdraw(*, signature_id: int) -> bool:
         signature = Signature.objects.select_for_update().filter(pk=signature_id).first()
         if signature is None:
             return False
-        if signature.is_counted:
-            count_add(
-                letter_id=signature.letter_id,
-                signature_id=signature_id,
-                delta=-1,
-                verified=signature.is_verified,
-            )
+        event_record(signature, EventKind.WITHDRAWN, counted=-1 if signature.is_counted else 0)
         signature.delete()
         transaction.on_commit(lambda: count_forget(signature.letter_id))
     return True
@@ -230,14 +273,15 @@ def manage_link_request(*, letter: Letter, address: str) -> None:
     """
     signature = (
         Signature.objects.filter(letter=letter)
+        .select_related("letter")
         .filter(Q(email_key=email_key(address)) | Q(contact_email__iexact=address.strip()))
         .first()
     )
-    if signature is None or not signature.address_for_contact:
+    if signature is None or not recipient(signature, Purpose.MANAGE_LINK):
         return
     limit = RateLimit.parse("manage-link", settings.MANAGE_LINKS_PER_SIGNATURE)
     if limit.hit(str(signature.pk)):
-        tasks.send_manage_link.enqueue(signature.pk)
+        tasks.send_manage_link.enqueue(signature.pk, uuid.uuid4().hex)
 
 
 def signatures_forget_unconfirmed() -> int:

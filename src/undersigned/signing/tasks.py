@@ -1,67 +1,65 @@
+"""The signer's emails as background tasks: one task per kind, each loading its signature
+by id and sending at most once per key, retrying only what the relay may take later."""
+
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import Task
 
+from undersigned.mail.messages import TemporaryFailure
+
+from .emails import signer_email_send
 from .models import Signature
+from .recipients import Purpose
+
+logger = logging.getLogger(__name__)
+
+# After a temporary failure (the relay busy or out of reach), try again after these delays.
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
 
 
 @task()
-def send_confirmation(signature_id: int) -> None:
-    from .emails import confirmation_email_send
-
-    signature = Signature.objects.select_related("letter").filter(pk=signature_id).first()
-    if signature is not None and signature.email:
-        confirmation_email_send(signature)
+def send_confirmation(signature_id: int, attempt: int = 1) -> None:
+    _send(send_confirmation, signature_id, Purpose.PROOF, f"proof:{signature_id}", attempt)
 
 
 @task()
-def send_reminder(signature_id: int) -> None:
-    from .emails import reminder_email_send
-
-    signature = Signature.objects.select_related("letter").filter(pk=signature_id).first()
-    if signature is not None and signature.email:
-        reminder_email_send(signature)
+def send_reminder(signature_id: int, number: int = 1, attempt: int = 1) -> None:
+    key = f"reminder:{signature_id}:{number}"
+    _send(send_reminder, signature_id, Purpose.REMINDER, key, attempt, number)
 
 
 @task()
-def send_manage_link(signature_id: int) -> None:
-    from .emails import manage_link_email_send
-
-    signature = Signature.objects.select_related("letter").filter(pk=signature_id).first()
-    if signature is not None and signature.address_for_contact:
-        manage_link_email_send(signature)
+def send_manage_link(signature_id: int, request: str = "", attempt: int = 1) -> None:
+    key = f"manage_link:{signature_id}:{request}"
+    _send(send_manage_link, signature_id, Purpose.MANAGE_LINK, key, attempt, request)
 
 
 @task()
-def send_confirmed(signature_id: int) -> None:
-    from .emails import confirmed_email_send
-
-    signature = Signature.objects.select_related("letter").filter(pk=signature_id).first()
-    if signature is not None and signature.contact_email:
-        confirmed_email_send(signature)
-
-
-FORGET_INTERVAL = timedelta(hours=1)
-
-
-@task()
-def forget_unconfirmed() -> None:
-    """Delete expired unconfirmed signatures, then come back in an hour: the promise that
-    an unconfirmed address is gone once its link expires holds without a cron job."""
-    from .signatures import signatures_forget_unconfirmed
-
-    signatures_forget_unconfirmed()
-    forget_unconfirmed.using(run_after=timezone.now() + FORGET_INTERVAL).enqueue()
-
-
-def housekeeping_schedule() -> None:
-    """Start the forget_unconfirmed round unless one is already waiting (a worker starts)."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, task_path=forget_unconfirmed.module_path
+def send_confirmed(signature_id: int, attempt: int = 1) -> None:
+    _send(
+        send_confirmed, signature_id, Purpose.CONFIRMED_NOTE, f"confirmed:{signature_id}", attempt
     )
-    if not waiting.exists():
-        forget_unconfirmed.enqueue()
+
+
+def _send(
+    again: Task[..., None],
+    signature_id: int,
+    purpose: Purpose,
+    key: str,
+    attempt: int,
+    *args: object,
+) -> None:
+    signature = Signature.objects.loaded(signature_id)
+    if signature is None:
+        return  # withdrawn meanwhile, or forgotten unconfirmed
+    try:
+        signer_email_send(signature, purpose, key=key)
+    except TemporaryFailure:
+        if attempt > len(RETRY_DELAYS):
+            raise  # the task fails, and says why, after the last try
+        logger.warning("Message %s not sent on try %d; trying again later.", key, attempt)
+        run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
+        again.using(run_after=run_after).enqueue(signature_id, *args, attempt=attempt + 1)

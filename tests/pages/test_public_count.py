@@ -10,35 +10,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.conftest import make_letter
+from tests.conftest import make_letter, signed_and_confirmed
 from undersigned.accounts.models import User
 from undersigned.letters.models import Eligibility, FieldRule, Letter
 from undersigned.organisations.models import Organisation
 from undersigned.signing.models import Signature
+from undersigned.signing.public_count import public_count
 from undersigned.signing.signatures import (
-    SignatureInput,
-    signature_confirm,
-    signature_create,
     signature_withdraw,
 )
-from undersigned.signing.weight import letter_weight
-
-
-def signed(
-    letter: Letter, email: str, name: str = "", *, display: str = "full", **details: str
-) -> Signature:
-    """A signature confirmed through its address, as clicking the emailed link would."""
-    data = SignatureInput(
-        name=name or email.partition("@")[0].title(),
-        email=email,
-        display=display,
-        consent_updates=False,
-        details=details,
-    )
-    institution = details.pop("picked", "")
-    signature = signature_create(letter=letter, data=data)
-    return signature_confirm(signature_id=signature.pk, institution=institution)
-
 
 BLOCK = re.compile(r"</?(?:p|li|ul|h\d|div|section|nav|header|footer|main|aside|br|q)\b[^>]*>")
 
@@ -71,17 +51,19 @@ def export_rows(letter: Letter, organiser: User) -> list[dict[str, str]]:
 def professors(academic_letter: Letter) -> Letter:
     """Three at Stanford (one through a department's subdomain), one at MIT who also
     claims Harvard, and one at NYU, whose domain belongs to two institutions."""
-    signed(academic_letter, "ada@stanford.edu", "Ada Lovelace", title="Professor")
-    signed(academic_letter, "alan@cs.stanford.edu", "Alan Turing", title="Lecturer")
-    signed(academic_letter, "grace@stanford.edu", "Grace Hopper", display="initials")
-    signed(
+    signed_and_confirmed(academic_letter, "ada@stanford.edu", "Ada Lovelace", title="Professor")
+    signed_and_confirmed(academic_letter, "alan@cs.stanford.edu", "Alan Turing", title="Lecturer")
+    signed_and_confirmed(academic_letter, "grace@stanford.edu", "Grace Hopper", display="initials")
+    signed_and_confirmed(
         academic_letter,
         "emmy@mit.edu",
         "Emmy Noether",
         title="Professor",
         affiliation="Harvard University",
     )
-    signed(academic_letter, "kurt@nyu.edu", "Kurt Gödel", picked="New York University")
+    signed_and_confirmed(
+        academic_letter, "kurt@nyu.edu", "Kurt Gödel", institution="New York University"
+    )
     return academic_letter
 
 
@@ -96,10 +78,10 @@ def test_it_shows_the_count_by_verification_level_and_institutions(professors: L
 
 
 def test_it_counts_verified_signers_apart_on_a_letter_anyone_may_sign(petition: Letter) -> None:
-    signed(petition, "suzie@example.org", "Suzie Signer")
+    signed_and_confirmed(petition, "suzie@example.org", "Suzie Signer")
     assert "1 signature Goal" in page_text(f"/letters/{petition.slug}/")
 
-    signed(petition, "ada@stanford.edu", "Ada Lovelace")
+    signed_and_confirmed(petition, "ada@stanford.edu", "Ada Lovelace")
 
     assert "2 signatures · 1 verified academic · 1 institution" in page_text(
         f"/letters/{petition.slug}/"
@@ -109,7 +91,7 @@ def test_it_counts_verified_signers_apart_on_a_letter_anyone_may_sign(petition: 
 def test_it_says_verified_employees_on_a_letter_for_listed_domains(
     workers_letter: Letter,
 ) -> None:
-    signed(
+    signed_and_confirmed(
         workers_letter,
         "wren@northwind.example",
         "Wren Holloway",
@@ -117,7 +99,9 @@ def test_it_says_verified_employees_on_a_letter_for_listed_domains(
         department="Engineering",
         location="Seattle",
     )
-    signed(workers_letter, "sam@eng.northwind.example", "Sam Okafor", display="initials")
+    signed_and_confirmed(
+        workers_letter, "sam@eng.northwind.example", "Sam Okafor", display="initials"
+    )
 
     page = page_text(f"/letters/{workers_letter.slug}/")
 
@@ -144,7 +128,7 @@ def test_it_shows_each_signature_as_its_signer_chose(professors: Letter) -> None
 
 
 def test_it_groups_signatories_by_institution_with_counts(professors: Letter) -> None:
-    signed(professors, "anon@stanford.edu", "Hidden Person", display="anonymous")
+    signed_and_confirmed(professors, "anon@stanford.edu", "Hidden Person", display="anonymous")
 
     body = Client().get(f"/letters/{professors.slug}/signatures/?by=institution").content
     page = text(body.decode())
@@ -192,7 +176,7 @@ def test_it_filters_signatories_by_institution(professors: Letter) -> None:
 
 
 def test_it_keeps_the_view_when_paging(professors: Letter, monkeypatch: Any) -> None:
-    monkeypatch.setattr("undersigned.letters.views.SIGNATURES_PER_PAGE", 2)
+    monkeypatch.setattr("undersigned.pages.views.SIGNATURES_PER_PAGE", 2)
 
     body = Client().get(f"/letters/{professors.slug}/signatures/?by=institution").content
 
@@ -234,8 +218,10 @@ def everything_public(letter: Letter, organiser: User) -> str:
 def test_it_shows_no_signatory_until_the_reveal_threshold_is_reached(
     guarded: Letter, organiser: User
 ) -> None:
-    signed(guarded, "ada@stanford.edu", "Ada Lovelace", title="Professor", comment="Drop it.")
-    signed(guarded, "alan@stanford.edu", "Alan Turing", display="initials")
+    signed_and_confirmed(
+        guarded, "ada@stanford.edu", "Ada Lovelace", title="Professor", comment="Drop it."
+    )
+    signed_and_confirmed(guarded, "alan@stanford.edu", "Alan Turing", display="initials")
 
     everywhere = everything_public(guarded, organiser)
     page = page_text(f"/letters/{guarded.slug}/")
@@ -259,9 +245,11 @@ def test_it_shows_no_signatory_until_the_reveal_threshold_is_reached(
 def test_it_shows_signatories_once_the_threshold_is_reached(
     guarded: Letter, organiser: User
 ) -> None:
-    signed(guarded, "ada@stanford.edu", "Ada Lovelace", title="Professor", comment="Drop it.")
-    signed(guarded, "alan@stanford.edu", "Alan Turing", display="initials")
-    signed(guarded, "grace@stanford.edu", "Grace Hopper")
+    signed_and_confirmed(
+        guarded, "ada@stanford.edu", "Ada Lovelace", title="Professor", comment="Drop it."
+    )
+    signed_and_confirmed(guarded, "alan@stanford.edu", "Alan Turing", display="initials")
+    signed_and_confirmed(guarded, "grace@stanford.edu", "Grace Hopper")
 
     page = page_text(f"/letters/{guarded.slug}/")
 
@@ -281,10 +269,10 @@ def test_it_shows_signatories_once_the_threshold_is_reached(
 def test_it_hides_names_again_when_a_withdrawal_takes_the_letter_below(
     guarded: Letter, organiser: User
 ) -> None:
-    signed(guarded, "ada@stanford.edu", "Ada Lovelace")
-    signed(guarded, "alan@stanford.edu", "Alan Turing")
-    grace = signed(guarded, "grace@stanford.edu", "Grace Hopper")
-    assert letter_weight(guarded).names_revealed
+    signed_and_confirmed(guarded, "ada@stanford.edu", "Ada Lovelace")
+    signed_and_confirmed(guarded, "alan@stanford.edu", "Alan Turing")
+    grace = signed_and_confirmed(guarded, "grace@stanford.edu", "Grace Hopper")
+    assert public_count(guarded).names_revealed
 
     signature_withdraw(signature_id=grace.pk)
 
@@ -296,11 +284,11 @@ def test_it_decides_on_the_stored_tally_however_long_counts_are_cached(
     guarded: Letter, settings: Any
 ) -> None:
     settings.COUNT_CACHE_SECONDS = 300
-    signed(guarded, "ada@stanford.edu", "Ada Lovelace")
-    signed(guarded, "alan@stanford.edu", "Alan Turing")
+    signed_and_confirmed(guarded, "ada@stanford.edu", "Ada Lovelace")
+    signed_and_confirmed(guarded, "alan@stanford.edu", "Alan Turing")
     assert "Ada" not in page_text(f"/letters/{guarded.slug}/")  # caches a tally of 2
 
-    signed(guarded, "grace@stanford.edu", "Grace Hopper")
+    signed_and_confirmed(guarded, "grace@stanford.edu", "Grace Hopper")
 
     assert "Ada Lovelace" in page_text(f"/letters/{guarded.slug}/")
 
@@ -316,13 +304,17 @@ def stepped(workers_letter: Letter) -> Letter:
 
 def test_it_shows_counts_in_steps(stepped: Letter) -> None:
     for n in range(3):
-        signed(stepped, f"worker{n}@northwind.example", f"Worker Number{n}", display="initials")
+        signed_and_confirmed(
+            stepped, f"worker{n}@northwind.example", f"Worker Number{n}", display="initials"
+        )
     assert "fewer than 5 signatures · fewer than 5 verified employees" in page_text(
         f"/letters/{stepped.slug}/"
     )
 
     for n in range(3, 7):
-        signed(stepped, f"worker{n}@northwind.example", f"Worker Number{n}", display="initials")
+        signed_and_confirmed(
+            stepped, f"worker{n}@northwind.example", f"Worker Number{n}", display="initials"
+        )
 
     body = Client().get(f"/letters/{stepped.slug}/").content.decode()
     assert "5+ signatures · 5+ verified employees" in text(body)
@@ -343,7 +335,7 @@ def test_it_lists_a_stepped_letters_signatories_by_name_only(stepped: Letter) ->
         ("abe@northwind.example", "Abe Adler"),
         ("mo@northwind.example", "Mo Moss"),
     ]:
-        signed(stepped, email, name, display="initials")
+        signed_and_confirmed(stepped, email, name, display="initials")
 
     page = page_text(f"/letters/{stepped.slug}/")
     signatures = page_text(f"/letters/{stepped.slug}/signatures/")

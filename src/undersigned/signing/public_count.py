@@ -1,4 +1,4 @@
-"""A letter's weight as the public sees it: how many signed, how many are verified, from
+"""A letter's count as the public sees it: how many signed, how many are verified, from
 which institutions, and whether names may show yet.
 
 Every number that leaves here for the public goes through the letter's count steps
@@ -15,12 +15,12 @@ from django.db.models import Count
 
 from undersigned.letters.models import Eligibility, Letter
 
-from .counts import Tally, letter_tallies, letter_tallies_fresh, letter_tally_fresh
-from .models import Level, Signature
+from .counts import LetterCount, letter_count_fresh, letter_counts, letter_counts_fresh
+from .models import Signature
 
 
 @dataclass(frozen=True)
-class Weight:
+class PublicCount:
     letter: Letter
     total: int
     verified: int
@@ -36,52 +36,52 @@ class Weight:
         return dict(self.institutions).get(institution, 0)
 
 
-def letter_weight(letter: Letter) -> Weight:
-    return letter_weights([letter])[letter.pk]
+def public_count(letter: Letter) -> PublicCount:
+    return public_counts([letter])[letter.pk]
 
 
-def letter_weights(letters: Sequence[Letter]) -> dict[int, Weight]:
-    """The weight of several letters in a constant number of queries, most of them cached.
+def public_counts(letters: Sequence[Letter]) -> dict[int, PublicCount]:
+    """The public count of several letters in a constant number of queries, most of them cached.
 
-    Where a letter has a reveal threshold, its tally is read fresh, never from the cache,
+    Where a letter has a reveal threshold, its count is read fresh, never from the cache,
     so names cannot show before N verified people have signed or after withdrawals take
-    it below; the fresh tally then also gives the numbers shown beside it.
+    it below; the fresh count then also gives the numbers shown beside it.
     """
-    fresh = letter_tallies_fresh([letter.pk for letter in letters if letter.reveal_threshold])
-    cached = letter_tallies([letter.pk for letter in letters if letter.pk not in fresh])
-    tallies = {**cached, **fresh}
-    institutions = _institutions(tallies)
+    fresh = letter_counts_fresh([letter.pk for letter in letters if letter.reveal_threshold])
+    cached = letter_counts([letter.pk for letter in letters if letter.pk not in fresh])
+    counts = {**cached, **fresh}
+    institutions = _institutions(counts)
     return {
-        letter.pk: Weight(
+        letter.pk: PublicCount(
             letter=letter,
-            total=tallies[letter.pk].total,
-            verified=tallies[letter.pk].verified,
+            total=counts[letter.pk].total,
+            verified=counts[letter.pk].verified,
             institutions=institutions[letter.pk],
-            names_revealed=_names_revealed(letter, tallies[letter.pk]),
+            names_revealed=_names_revealed(letter, counts[letter.pk]),
         )
         for letter in letters
     }
 
 
-def _names_revealed(letter: Letter, tally: Tally) -> bool:
-    return not letter.reveal_threshold or tally.verified >= letter.reveal_threshold
+def _names_revealed(letter: Letter, count: LetterCount) -> bool:
+    return not letter.reveal_threshold or count.verified >= letter.reveal_threshold
 
 
 def names_revealed(letter: Letter) -> bool:
-    """Whether any signature of this letter may be shown, decided on the stored tally."""
+    """Whether any signature of this letter may be shown, decided on the stored count."""
     if not letter.reveal_threshold:
         return True
-    return _names_revealed(letter, letter_tally_fresh(letter.pk))
+    return _names_revealed(letter, letter_count_fresh(letter.pk))
 
 
-def _cache_key(letter_id: int, tally: Tally) -> str:
-    # Keyed by the tally too: a confirmation or a withdrawal changes the tally, and with it
+def _cache_key(letter_id: int, count: LetterCount) -> str:
+    # Keyed by the count too: a confirmation or a withdrawal changes the count, and with it
     # the key, so the breakdown is never older than the count it is shown beside.
-    return f"institutions:{letter_id}:{tally.total}:{tally.verified}"
+    return f"institutions:{letter_id}:{count.total}:{count.verified}"
 
 
-def _institutions(tallies: dict[int, Tally]) -> dict[int, tuple[tuple[str, int], ...]]:
-    keys = {letter_id: _cache_key(letter_id, tally) for letter_id, tally in tallies.items()}
+def _institutions(counts: dict[int, LetterCount]) -> dict[int, tuple[tuple[str, int], ...]]:
+    keys = {letter_id: _cache_key(letter_id, count) for letter_id, count in counts.items()}
     cached = cache.get_many(list(keys.values()))
     found = {
         letter_id: tuple((name, n) for name, n in cached[key])
@@ -101,8 +101,8 @@ def _institutions(tallies: dict[int, Tally]) -> dict[int, tuple[tuple[str, int],
 
 def _stored_institutions(letter_ids: list[int]) -> dict[int, tuple[tuple[str, int], ...]]:
     rows = (
-        Signature.objects.counted()
-        .filter(letter_id__in=letter_ids, level=Level.VERIFIED)
+        Signature.objects.verified()
+        .filter(letter_id__in=letter_ids)
         .exclude(institution="")
         .values_list("letter_id", "institution")
         .annotate(n=Count("pk"))
@@ -132,17 +132,17 @@ def shown(letter: Letter, number: int, singular: str, plural: str) -> Shown:
     return Shown(text, singular if text == "1" else plural)
 
 
-def count_line(weight: Weight) -> list[Shown]:
+def count_line(count: PublicCount) -> list[Shown]:
     """ "2,739 signatures · 512 verified academics · 143 institutions", in pieces.
 
     Letters for listed domains say "verified employees" and name no institutions. A
     letter anyone may sign mentions verified academics only once there are some to show.
     """
-    letter = weight.letter
-    line = [shown(letter, weight.total, "signature", "signatures")]
+    letter = count.letter
+    line = [shown(letter, count.total, "signature", "signatures")]
     if letter.eligibility == Eligibility.DOMAINS:
-        line.append(shown(letter, weight.verified, "verified employee", "verified employees"))
-    elif letter.eligibility == Eligibility.ACADEMIC or letter.stepped(weight.verified):
-        line.append(shown(letter, weight.verified, "verified academic", "verified academics"))
-        line.append(shown(letter, weight.institution_count, "institution", "institutions"))
+        line.append(shown(letter, count.verified, "verified employee", "verified employees"))
+    elif letter.eligibility == Eligibility.ACADEMIC or letter.stepped(count.verified):
+        line.append(shown(letter, count.verified, "verified academic", "verified academics"))
+        line.append(shown(letter, count.institution_count, "institution", "institutions"))
     return line

@@ -8,8 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.conftest import make_letter
-from tests.letters.test_weight import signed
+from tests.conftest import make_letter, signed_and_confirmed
 from undersigned.accounts.models import User
 from undersigned.letters.models import Eligibility, FieldRule, Letter
 from undersigned.organisations.memberships import organisation_create
@@ -52,9 +51,13 @@ def supporters(organisation: Organisation) -> Letter:
         ask_comment=FieldRule.OPTIONAL,
     )
     common = {"country": "Ireland", "title": "Nurse", "comment": "Drop it."}
-    signed(letter, "suzie.x7@example.org", "Suzie Signer", affiliation="St Mary's", **common)
-    signed(letter, "ingrid.x7@example.org", "Ingrid Quennell", display="initials", **common)
-    signed(
+    signed_and_confirmed(
+        letter, "suzie.x7@example.org", "Suzie Signer", affiliation="St Mary's", **common
+    )
+    signed_and_confirmed(
+        letter, "ingrid.x7@example.org", "Ingrid Quennell", display="initials", **common
+    )
+    signed_and_confirmed(
         letter,
         "anouk.x7@stanford.edu",
         "Anouk Vreeswijk",
@@ -153,7 +156,7 @@ def test_it_exports_only_public_facts_from_a_restricted_letter(
     """Its signers were told organisers see exactly what the public sees."""
     workers_letter.ask_country = FieldRule.OPTIONAL
     workers_letter.save()
-    signed(
+    signed_and_confirmed(
         workers_letter,
         "wren@northwind.example",
         "Wren Holloway",
@@ -188,11 +191,11 @@ def test_it_exports_only_the_header_before_the_reveal_threshold(
         eligibility=Eligibility.ACADEMIC,
         reveal_threshold=2,
     )
-    signed(letter, "ada@stanford.edu", "Ada Lovelace")
+    signed_and_confirmed(letter, "ada@stanford.edu", "Ada Lovelace")
 
     assert export(letter, organiser)[1] == HEADER + "\r\n"
 
-    signed(letter, "alan@mit.edu", "Alan Turing")
+    signed_and_confirmed(letter, "alan@mit.edu", "Alan Turing")
 
     assert [row["Name"] for row in rows(export(letter, organiser)[1])] == [
         "Ada Lovelace",
@@ -215,7 +218,9 @@ def test_it_leaves_dates_out_on_a_letter_counted_in_steps(
 def test_it_keeps_a_signers_text_from_running_as_a_formula(
     petition: Letter, organiser: User
 ) -> None:
-    signed(petition, "eve@example.org", '=HYPERLINK("http://evil.example")', comment="+1")
+    signed_and_confirmed(
+        petition, "eve@example.org", '=HYPERLINK("http://evil.example")', comment="+1"
+    )
 
     [row] = rows(export(petition, organiser)[1])
 

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from undersigned.letters.models import Letter
 from undersigned.organisations.access import OrganiserRequest, role_or_404
-from undersigned.signing.models import Signature
-from undersigned.signing.weight import names_revealed
 
-from .models import Display, Eligibility, Letter
+from .models import Signature
+from .presentation import Audience, Signatory, listing_order, signatory
+from .public_count import names_revealed
 
 HEADER = [
     "Name",
@@ -62,30 +62,24 @@ def _lines(letter: Letter) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(HEADER)  # the mark tells spreadsheets it is UTF-8
     if not names_revealed(letter):
         return
-    signatures = Signature.objects.counted().filter(letter=letter)
-    if letter.count_step:
-        signatures = signatures.order_by("name", "institution", "pk")
-    else:
-        signatures = signatures.order_by("confirmed_at", "pk")
-    for signature in signatures.iterator(chunk_size=1000):
-        yield writer.writerow([_cell(value) for value in _row(letter, signature)])
+    signatures = Signature.objects.counted().filter(letter=letter).select_related("letter")
+    for signature in listing_order(letter, signatures, oldest_first=True).iterator(chunk_size=1000):
+        row = _row(signatory(signature, Audience.ORGANISERS))
+        yield writer.writerow([_cell(value) for value in row])
 
 
-def _row(letter: Letter, signature: Signature) -> list[str]:
-    public_only = letter.eligibility != Eligibility.ANYONE
-    anonymous = signature.display == Display.ANONYMOUS
-    dated = not public_only and not letter.count_step and signature.confirmed_at is not None
+def _row(shown: Signatory) -> list[str]:
     return [
-        signature.public_name,
-        signature.get_level_display(),
-        signature.institution,
-        signature.claimed_affiliation,
-        "" if anonymous else signature.title,
-        signature.department,
-        signature.location,
-        "" if public_only else signature.country,
-        signature.public_comment,
-        timezone.localdate(signature.confirmed_at).isoformat() if dated else "",
+        shown.name,
+        shown.level,
+        shown.institution,
+        shown.claimed_affiliation,
+        shown.title,
+        shown.department,
+        shown.location,
+        shown.country,
+        shown.comment,
+        shown.confirmed_on.isoformat() if shown.confirmed_on else "",
     ]
 
 

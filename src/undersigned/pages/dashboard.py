@@ -4,9 +4,8 @@ from dataclasses import dataclass
 
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
+from undersigned.organisations.models import EDITING_ROLES, Membership, Organisation, Role
 from undersigned.signing.counts import letter_counts
-
-from .models import EDITING_ROLES, Membership, Organisation, Role
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ def dashboard_entries(user: User) -> list[DashboardEntry]:
             organisation=membership.organisation,
             role=Role(membership.role),
             letters=[
-                LetterRow(letter, letter.shown_number(counts[letter.pk]))
+                LetterRow(letter, letter.shown_number(counts[letter.pk].total))
                 for letter in letters
                 if letter.organisation_id == membership.organisation_id
             ],

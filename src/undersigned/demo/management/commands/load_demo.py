@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from undersigned.demo import demo_load
+from undersigned.demo.loading import demo_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,89 @@
+"""What the public pages of a letter say: its count, its text, its sign form, its signatories."""
+
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from undersigned.letters.models import Letter
+from undersigned.signing.forms import SignatureForm
+from undersigned.signing.models import Signature
+from undersigned.signing.presentation import Signatory, listing_order, signatory
+from undersigned.signing.public_count import PublicCount, Shown, count_line, public_count, shown
+
+RECENT_SIGNATURES = 10
+INSTITUTIONS_NAMED = 4
+
+
+def count_context(count: PublicCount) -> dict[str, Any]:
+    """What every public page of a letter says about its count, steps applied."""
+    letter = count.letter
+    return {
+        "count": count,
+        "count_line": count_line(count),
+        "so_far": shown(letter, count.verified, "verified person", "verified people"),
+    }
+
+
+def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> dict[str, Any]:
+    count = public_count(letter)
+    current = letter.versions.order_by("-number").first()
+    if form is None:
+        form = SignatureForm(
+            letter=letter, initial={"version": current.text_hash if current else ""}
+        )
+    # Newest first would tie a new entry to the newest signer, which count steps exist
+    # to prevent; those letters list their signatories by name on the signatures page.
+    show_recent = count.names_revealed and not letter.count_step
+    shown_total = letter.stepped(count.total)
+    return {
+        **count_context(count),
+        "letter": letter,
+        "targets": letter.targets.all(),
+        "shown_total": shown_total,
+        "progress": min(100, round(100 * shown_total / letter.goal)) if letter.goal else None,
+        "recent": _recent(letter) if show_recent else None,
+        "named_institutions": count.institutions[:INSTITUTIONS_NAMED]
+        if count.names_revealed
+        else (),
+        "form": form,
+        "version_count": letter.versions.count(),
+    }
+
+
+def _recent(letter: Letter) -> list[Signatory]:
+    signatures = Signature.objects.counted().filter(letter=letter).select_related("letter")
+    return [signatory(s) for s in signatures.newest_first()[:RECENT_SIGNATURES]]
+
+
+def listed_signatures(letter: Letter, *, institution: str, by_institution: bool) -> Any:
+    signatures = Signature.objects.counted().filter(letter=letter).select_related("letter")
+    if institution:
+        signatures = signatures.verified().filter(institution=institution)
+    return listing_order(letter, signatures, by_institution=by_institution)
+
+
+@dataclass(frozen=True)
+class InstitutionGroup:
+    name: str  # "" for the signatories no institution verified
+    count: Shown
+    signatories: list[Signatory]
+
+
+def institution_groups(count: PublicCount, signatories: list[Signatory]) -> list[InstitutionGroup]:
+    """One page's signatories under a heading per institution, each with the count of all
+    its signatories, not only those on this page."""
+    letter = count.letter
+    unverified = count.total - sum(n for _name, n in count.institutions)
+    return [
+        InstitutionGroup(
+            name=name,
+            count=shown(
+                letter,
+                count.signatures_from(name) if name else unverified,
+                "signature",
+                "signatures",
+            ),
+            signatories=list(members),
+        )
+        for name, members in groupby(signatories, key=lambda s: s.institution)
+    ]

@@ -1,0 +1,157 @@
+"""The pages that show several apps together: the home page, a letter's public pages with
+its sign form, and the organiser's dashboard and preview."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from undersigned.letters.models import Letter
+from undersigned.lib.client_ip import client_ip
+from undersigned.lib.origin import is_same_origin
+from undersigned.lib.rate_limit import RateLimit
+from undersigned.organisations.access import OrganiserRequest, role_or_404
+from undersigned.organisations.models import EDITING_ROLES
+from undersigned.signing.counts import letter_count, letter_counts
+from undersigned.signing.forms import SignatureForm
+from undersigned.signing.presentation import signatory
+from undersigned.signing.public_count import public_count, shown
+from undersigned.signing.signatures import signature_create
+from undersigned.signing.views import refuse
+
+from .dashboard import dashboard_entries
+from .letter_page import (
+    count_context,
+    institution_groups,
+    letter_page_context,
+    listed_signatures,
+)
+
+SIGNATURES_PER_PAGE = 50
+
+
+def _public_letter(slug: str) -> Letter:
+    queryset = Letter.objects.public().select_related("organisation")
+    return get_object_or_404(queryset, slug=slug)
+
+
+def _cacheable(response: HttpResponse, seconds: int = 1) -> HttpResponse:
+    """Public pages hold no per-visitor state, so we and any CDN may cache them."""
+    response["Cache-Control"] = f"public, max-age={seconds}"
+    return response
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    letters = list(Letter.objects.public().select_related("organisation").order_by("-published_at"))
+    counts = letter_counts([letter.pk for letter in letters])
+    rows = [
+        (letter, shown(letter, counts[letter.pk].total, "signature", "signatures"))
+        for letter in letters
+    ]
+    return _cacheable(render(request, "letters/home.html", {"rows": rows}), seconds=5)
+
+
+def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = _public_letter(slug)
+    return _cacheable(render(request, "letters/letter_detail.html", letter_page_context(letter)))
+
+
+@csrf_exempt  # public pages carry no per-visitor token; see is_same_origin
+@require_POST
+@never_cache
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = get_object_or_404(Letter.objects.public().select_related("organisation"), slug=slug)
+    if not is_same_origin(request):
+        return refuse(request, _("This form must be sent from our own page."), 403)
+    limit = RateLimit.parse("sign", settings.SIGNATURE_RATE_LIMIT)
+    if not limit.hit(client_ip(request)):
+        return refuse(request, _("Too many signatures from your network. Try again later."), 429)
+    form = SignatureForm(request.POST, letter=letter)
+    if form.is_valid():
+        try:
+            signature_create(letter=letter, data=form.to_input())
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return redirect("letter_signed", slug=letter.slug)
+    context = letter_page_context(letter, form=form)
+    return render(request, "letters/letter_detail.html", context, status=400)
+
+
+def letter_count_json(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = _public_letter(slug)
+    count = letter_count(letter.pk)
+    response = JsonResponse(
+        {
+            "total_signatures": letter.stepped(count.total),
+            "verified": letter.stepped(count.verified),
+            "display": letter.shown_number(count.total),
+            "goal": letter.goal,
+        }
+    )
+    response["Cache-Control"] = "public, max-age=0, s-maxage=1"
+    return response
+
+
+def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
+    """The signatories: newest first or grouped by institution, or those of one institution.
+
+    Nobody is listed while the letter's reveal threshold is not reached. Letters with
+    count steps list by name and never newest first (see presentation.listing_order).
+    """
+    letter = _public_letter(slug)
+    count = public_count(letter)
+    institution = request.GET.get("institution", "").strip()
+    by_institution = request.GET.get("by") == "institution" and not institution
+    context = {
+        **count_context(count),
+        "letter": letter,
+        "institution": institution,
+        "by_institution": by_institution,
+        "institutions": [
+            (name, shown(letter, n, "signature", "signatures")) for name, n in count.institutions
+        ],
+        "page": None,
+    }
+    if count.names_revealed:
+        signatures = listed_signatures(
+            letter, institution=institution, by_institution=by_institution
+        )
+        page = Paginator(signatures, SIGNATURES_PER_PAGE).get_page(request.GET.get("page"))
+        context["page"] = page
+        context["signatories"] = [signatory(signature) for signature in page]
+        if by_institution:
+            context["groups"] = institution_groups(count, context["signatories"])
+        if institution:
+            context["institution_count"] = shown(
+                letter, count.signatures_from(institution), "signature", "signatures"
+            )
+    return _cacheable(render(request, "letters/letter_signatures.html", context), seconds=5)
+
+
+def letter_versions(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = _public_letter(slug)
+    context = {"letter": letter, "versions": letter.versions.all()}
+    return _cacheable(render(request, "letters/letter_versions.html", context), seconds=60)
+
+
+@login_required
+@never_cache
+def dashboard(request: OrganiserRequest) -> HttpResponse:
+    context = {"entries": dashboard_entries(request.user)}
+    return render(request, "organisations/dashboard.html", context)
+
+
+@login_required
+@never_cache
+def letter_preview(request: OrganiserRequest, slug: str) -> HttpResponse:
+    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
+    role = role_or_404(request.user, letter.organisation)
+    context = {**letter_page_context(letter), "can_edit": role in EDITING_ROLES}
+    return render(request, "letters/editor/preview.html", context)

@@ -1,0 +1,52 @@
+"""Recurring housekeeping needs no particular task backend: one round at a time, however
+many workers start, whichever backend holds the queue."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from django_tasks import default_task_backend
+
+from undersigned.background.models import RecurringRound
+from undersigned.signing.housekeeping import FORGET_INTERVAL, forget_unconfirmed
+from undersigned.signing.housekeeping import housekeeping_schedule as worker_starts
+
+
+def dummy_backend(settings: Any) -> Any:
+    """A backend that keeps its queue in memory and has no table anyone could query."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()  # type: ignore[attr-defined]
+    return default_task_backend
+
+
+def test_it_starts_one_round_however_many_workers_start(db: None, settings: Any) -> None:
+    backend = dummy_backend(settings)
+
+    for _ in range(3):
+        worker_starts()
+
+    assert [result.task.name for result in backend.results] == ["forget_unconfirmed"]
+
+
+def test_it_schedules_the_next_round_from_inside_a_round(db: None, settings: Any) -> None:
+    backend = dummy_backend(settings)
+    worker_starts()
+
+    forget_unconfirmed.call()  # the round, as a worker runs it
+    worker_starts()
+
+    waiting = [result for result in backend.results if result.task.run_after is not None]
+    [next_round] = waiting
+    assert next_round.task.run_after > timezone.now() + FORGET_INTERVAL - timedelta(minutes=1)
+    assert len(backend.results) == 2  # the first round and the next; the start added none
+
+
+def test_it_starts_again_a_chain_whose_waiting_round_was_lost(db: None, settings: Any) -> None:
+    backend = dummy_backend(settings)
+    worker_starts()
+    long_ago = timezone.now() - 2 * FORGET_INTERVAL
+    RecurringRound.objects.update(due_at=long_ago)  # the round never ran, nor its successor
+
+    worker_starts()
+
+    assert len(backend.results) == 2
