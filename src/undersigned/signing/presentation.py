@@ -7,6 +7,8 @@ signatures may be listed at all, before a reveal threshold, is decided with the 
 """
 
 import datetime
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
@@ -84,9 +86,58 @@ def _verification(signature: Signature) -> str:
 
 
 def _claimed(signature: Signature) -> str:
-    if signature.affiliation.casefold() == signature.institution.casefold():
+    """The affiliation the signer named, unless it names what their address proved: said
+    once, verified, it reads as fact; beside the verified name it would read as doubt."""
+    if signature.institution and names_institution(
+        signature.affiliation, signature.institution, signature.email_domain
+    ):
         return ""
     return signature.affiliation
+
+
+# Words an abbreviation leaves out ("MIT": Massachusetts Institute of Technology), and words
+# too general to name an institution on their own ("University" names none of them).
+MINOR_WORDS = {"of", "the", "and", "for", "at", "in", "on", "de", "la", "le", "du", "der", "&"}
+GENERAL_WORDS = MINOR_WORDS | {
+    "university", "college", "institute", "school", "academy", "faculty", "department",
+    "technology", "science", "sciences", "engineering", "research", "studies", "arts",
+    "medicine", "medical", "state", "national", "federal", "polytechnic", "higher",
+    "centre", "center", "laboratory", "lab",
+}  # fmt: skip
+# Labels of a domain that say nothing about the institution ("mit" is; "edu" is not).
+DOMAIN_SUFFIXES = {"edu", "ac", "com", "org", "net", "gov", "uk", "us", "ca", "au", "de", "fr"}
+
+
+def names_institution(claim: str, institution: str, domain: str = "") -> bool:
+    """Whether a claimed affiliation names this institution: its name, a whole part of its
+    name ("Stanford"), its abbreviation ("MIT", "M.I.T."), or its domain's name ("UCL")."""
+    said, name = _words(claim), _words(institution)
+    if not said:
+        return True
+    if said == name:
+        return True
+    if not set(said) - GENERAL_WORDS:
+        return False
+    if _contains(name, said):
+        return True
+    letters = "".join(said)
+    abbreviations = {
+        "".join(word[0] for word in name if word not in MINOR_WORDS),
+        "".join(word[0] for word in name),
+    }
+    labels = set(domain.split(".")) - DOMAIN_SUFFIXES
+    return len(said) == 1 and (letters in abbreviations or letters in labels)
+
+
+def _words(text: str) -> list[str]:
+    """Lower case, without accents or dots: "ETH Zürich" and "eth zurich" say the same."""
+    folded = unicodedata.normalize("NFKD", text.casefold().replace(".", ""))
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[^\w&]+", " ", plain).split()
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
 
 
 BY_NAME = ("name", "institution", "department", "location", "title", "pk")
