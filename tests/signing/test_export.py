@@ -235,3 +235,24 @@ def test_it_is_linked_from_the_dashboard(supporters: Letter, organiser: User) ->
     body = client.get("/dashboard/").content.decode()
 
     assert f'href="/dashboard/letters/{supporters.slug}/signatures.csv"' in body
+
+
+def test_it_exports_the_postal_code_where_the_letter_asks_for_it(
+    organisation: Organisation, organiser: User
+) -> None:
+    letter = make_letter(
+        organisation,
+        slug="local",
+        ask_country=FieldRule.OPTIONAL,
+        ask_postal_code=FieldRule.OPTIONAL,
+    )
+    signed_and_confirmed(letter, "pat.k2@example.org", "Pat Local", postal_code="E1 6AN")
+
+    body = export(letter, organiser)[1]
+
+    assert body.splitlines()[0].lstrip("\ufeff") == (
+        "Name,Verification,Institution (verified),Affiliation (claimed),Title,Department,"
+        "Location,Country,Postal code,Comment,Confirmed on"
+    )
+    [row] = rows(body)
+    assert row["Postal code"] == "E1 6AN"

@@ -1,31 +1,33 @@
 """The organiser's export of a letter's signatories, as a CSV file."""
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
-from undersigned.letters.models import Letter
+from undersigned.letters.models import FieldRule, Letter
 from undersigned.organisations.access import OrganiserRequest, role_or_404
 
 from .models import Signature
 from .presentation import Audience, Signatory, listing_order, signatory
 from .public_count import names_revealed
 
-HEADER = [
-    "Name",
-    "Verification",
-    "Institution (verified)",
-    "Affiliation (claimed)",
-    "Title",
-    "Department",
-    "Location",
-    "Country",
-    "Comment",
-    "Confirmed on",
+# (heading, what it holds); the postal code only where the letter asks for it.
+COLUMNS: list[tuple[str, Callable[[Signatory], str]]] = [
+    ("Name", lambda shown: shown.name),
+    ("Verification", lambda shown: shown.level),
+    ("Institution (verified)", lambda shown: shown.institution),
+    ("Affiliation (claimed)", lambda shown: shown.claimed_affiliation),
+    ("Title", lambda shown: shown.title),
+    ("Department", lambda shown: shown.department),
+    ("Location", lambda shown: shown.location),
+    ("Country", lambda shown: shown.country),
+    ("Postal code", lambda shown: shown.postal_code),
+    ("Comment", lambda shown: shown.comment),
+    ("Confirmed on", lambda shown: shown.confirmed_on.isoformat() if shown.confirmed_on else ""),
 ]
 # A spreadsheet runs a cell that starts like a formula; a signer's text must stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -59,28 +61,21 @@ class _Line:
 
 def _lines(letter: Letter) -> Iterator[str]:
     writer = csv.writer(_Line())
-    yield "\ufeff" + writer.writerow(HEADER)  # the mark tells spreadsheets it is UTF-8
+    columns = _columns(letter)
+    # The mark tells spreadsheets the file is UTF-8.
+    yield "\ufeff" + writer.writerow([heading for heading, _value in columns])
     if not names_revealed(letter):
         return
     signatures = Signature.objects.counted().filter(letter=letter).select_related("letter")
     for signature in listing_order(letter, signatures, oldest_first=True).iterator(chunk_size=1000):
-        row = _row(signatory(signature, Audience.ORGANISERS))
-        yield writer.writerow([_cell(value) for value in row])
+        shown = signatory(signature, Audience.ORGANISERS)
+        yield writer.writerow([_cell(value(shown)) for _heading, value in columns])
 
 
-def _row(shown: Signatory) -> list[str]:
-    return [
-        shown.name,
-        shown.level,
-        shown.institution,
-        shown.claimed_affiliation,
-        shown.title,
-        shown.department,
-        shown.location,
-        shown.country,
-        shown.comment,
-        shown.confirmed_on.isoformat() if shown.confirmed_on else "",
-    ]
+def _columns(letter: Letter) -> list[tuple[str, Callable[[Signatory], str]]]:
+    """Every column organisers may see, less a postal code the letter never asks for."""
+    asks_postal_code = letter.field_rule("postal_code") != FieldRule.OFF
+    return [column for column in COLUMNS if column[0] != "Postal code" or asks_postal_code]
 
 
 def _cell(value: str) -> str:
