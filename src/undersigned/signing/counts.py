@@ -145,8 +145,8 @@ def counts_reconcile(*, repair: bool) -> list[Drift]:
 
     Each letter is checked in one transaction that first locks all its shard rows
     (created first where missing): a confirmation that has not committed yet is seen by
-    no side, and adds itself to the repaired value once the lock is released. Events are append-only, so a count that
-    disagrees with them is reported, never rewritten to match.
+    no side, and adds itself to the repaired value once the lock is released. Events are
+    append-only, so a count that disagrees with them is reported, never rewritten.
     """
     drifts: list[Drift] = []
     for letter in Letter.objects.order_by("pk"):
