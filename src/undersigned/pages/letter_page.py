@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
+from django.utils.translation import ngettext
+
 from undersigned.letters.models import Letter
 from undersigned.signing.forms import SignatureForm
 from undersigned.signing.models import Signature
@@ -20,7 +22,7 @@ def count_context(count: PublicCount) -> dict[str, Any]:
     return {
         "count": count,
         "count_line": count_line(count),
-        "so_far": shown(letter, count.verified, "verified person", "verified people"),
+        "so_far": shown(letter, count.verified, "verified person"),
     }
 
 
@@ -46,7 +48,16 @@ def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> di
         if count.names_revealed
         else (),
         "form": form,
-        "version_count": letter.versions.count(),
+        "all_signatures": _all_signatures(count),
+        "earlier_versions": max(0, letter.versions.count() - 1),
+    }
+
+
+def _all_signatures(count: PublicCount) -> str:
+    """The link to the whole list: "All 2,739 signatures", or "The signature" for one."""
+    total = count_line(count)[0]
+    return ngettext("The signature", "All %(count)s signatures", count.total) % {
+        "count": total.number
     }
 
 
@@ -81,7 +92,6 @@ def institution_groups(count: PublicCount, signatories: list[Signatory]) -> list
                 letter,
                 count.signatures_from(name) if name else unverified,
                 "signature",
-                "signatures",
             ),
             signatories=list(members),
         )

@@ -50,10 +50,7 @@ def _cacheable(response: HttpResponse, seconds: int = 1) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     letters = list(Letter.objects.public().select_related("organisation").order_by("-published_at"))
     counts = letter_counts([letter.pk for letter in letters])
-    rows = [
-        (letter, shown(letter, counts[letter.pk].total, "signature", "signatures"))
-        for letter in letters
-    ]
+    rows = [(letter, shown(letter, counts[letter.pk].total, "signature")) for letter in letters]
     return _cacheable(render(request, "letters/home.html", {"rows": rows}), seconds=5)
 
 
@@ -69,19 +66,28 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     letter = get_object_or_404(Letter.objects.public().select_related("organisation"), slug=slug)
     if not is_same_origin(request):
         return refuse(request, _("This form must be sent from our own page."), 403)
+    form = SignatureForm(request.POST, letter=letter)
     limit = RateLimit.parse("sign", settings.SIGNATURE_RATE_LIMIT)
     if not limit.hit(client_ip(request)):
-        return refuse(request, _("Too many signatures from your network. Try again later."), 429)
-    form = SignatureForm(request.POST, letter=letter)
+        # What the signer typed stays in the form, for when they try again.
+        form.add_error(None, _("Too many signatures from your network. Try again later."))
+        return _letter_page(request, letter, form, status=429)
     if form.is_valid():
         try:
             signature_create(letter=letter, data=form.to_input())
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form.add_refusal(error)
         else:
             return redirect("letter_signed", slug=letter.slug)
-    context = letter_page_context(letter, form=form)
-    return render(request, "letters/letter_detail.html", context, status=400)
+    return _letter_page(request, letter, form, status=400)
+
+
+def _letter_page(
+    request: HttpRequest, letter: Letter, form: SignatureForm, *, status: int
+) -> HttpResponse:
+    return render(
+        request, "letters/letter_detail.html", letter_page_context(letter, form=form), status=status
+    )
 
 
 def letter_count_json(request: HttpRequest, slug: str) -> HttpResponse:
@@ -114,9 +120,7 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
         "letter": letter,
         "institution": institution,
         "by_institution": by_institution,
-        "institutions": [
-            (name, shown(letter, n, "signature", "signatures")) for name, n in count.institutions
-        ],
+        "institutions": [(name, shown(letter, n, "signature")) for name, n in count.institutions],
         "page": None,
     }
     if count.names_revealed:
@@ -130,7 +134,7 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
             context["groups"] = institution_groups(count, context["signatories"])
         if institution:
             context["institution_count"] = shown(
-                letter, count.signatures_from(institution), "signature", "signatures"
+                letter, count.signatures_from(institution), "signature"
             )
     return _cacheable(render(request, "letters/letter_signatures.html", context), seconds=5)
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from undersigned.letters.models import POLICY_FIELDS, Display, Eligibility, FieldRule, Letter
+from undersigned.lib.forms import FocusFirstError
 
 from .signatures import SignatureInput
 
@@ -40,7 +41,19 @@ def reject_control_characters(value: str, *, multiline: bool = False) -> None:
         raise ValidationError(_("Remove the invisible control characters."), code="control")
 
 
-class SignatureForm(forms.Form):
+# The field a refusal from signature_create is about, by its code; others are the form's.
+ERROR_FIELDS = {
+    "display": "display",
+    "domain_not_eligible": "email",
+    "disposable": "email",
+    "not_academic": "email",
+    "address_flooded": "email",
+    "contact_at_work": "contact_email",
+    "contact_needed": "contact_email",
+}
+
+
+class SignatureForm(FocusFirstError):
     """The sign form, shaped by the letter's signing policy."""
 
     name = forms.CharField(
@@ -122,6 +135,12 @@ class SignatureForm(forms.Form):
                 except ValidationError as error:
                     self.add_error(name, error)
         return cleaned
+
+    def add_refusal(self, error: ValidationError) -> None:
+        """Show a refusal of the signature at the field it is about."""
+        for refusal in error.error_list:
+            field = ERROR_FIELDS.get(str(refusal.code))
+            self.add_error(field if field in self.fields else None, refusal.messages)
 
     def to_input(self) -> SignatureInput:
         data = self.cleaned_data

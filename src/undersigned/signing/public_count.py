@@ -6,12 +6,13 @@ Every number that leaves here for the public goes through the letter's count ste
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
+from django.utils.translation import ngettext
 
 from undersigned.letters.models import Eligibility, Letter
 
@@ -127,9 +128,22 @@ class Shown:
         return f"{self.number} {self.label}"
 
 
-def shown(letter: Letter, number: int, singular: str, plural: str) -> Shown:
-    text = letter.shown_number(number)
-    return Shown(text, singular if text == "1" else plural)
+# Each noun a count is shown with, its plural chosen by the language's own rules (gettext).
+NOUNS: dict[str, Callable[[int], str]] = {
+    "signature": lambda n: ngettext("signature", "signatures", n),
+    "verified employee": lambda n: ngettext("verified employee", "verified employees", n),
+    "verified academic": lambda n: ngettext("verified academic", "verified academics", n),
+    "verified person": lambda n: ngettext("verified person", "verified people", n),
+    "institution": lambda n: ngettext("institution", "institutions", n),
+}
+
+
+def shown(letter: Letter, number: int, noun: str) -> Shown:
+    """A number in the letter's steps, with its noun in the form that number takes: the
+    plural of "150+" is that of 150, and of "fewer than 5" that of 5."""
+    stepped = letter.stepped(number)
+    basis = stepped if stepped or not letter.count_step else letter.count_step
+    return Shown(letter.shown_number(number), NOUNS[noun](basis))
 
 
 def count_line(count: PublicCount) -> list[Shown]:
@@ -139,10 +153,10 @@ def count_line(count: PublicCount) -> list[Shown]:
     letter anyone may sign mentions verified academics only once there are some to show.
     """
     letter = count.letter
-    line = [shown(letter, count.total, "signature", "signatures")]
+    line = [shown(letter, count.total, "signature")]
     if letter.eligibility == Eligibility.DOMAINS:
-        line.append(shown(letter, count.verified, "verified employee", "verified employees"))
+        line.append(shown(letter, count.verified, "verified employee"))
     elif letter.eligibility == Eligibility.ACADEMIC or letter.stepped(count.verified):
-        line.append(shown(letter, count.verified, "verified academic", "verified academics"))
-        line.append(shown(letter, count.institution_count, "institution", "institutions"))
+        line.append(shown(letter, count.verified, "verified academic"))
+        line.append(shown(letter, count.institution_count, "institution"))
     return line
