@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.db import connection
 
 # Settings another process must not inherit from the shell running the tests.
@@ -72,3 +74,30 @@ def wait_for_other_sessions_to_end() -> None:
             if row is not None and row[0] == 0:
                 return
         time.sleep(0.05)
+
+
+def logs(tmp_path: Path) -> str:
+    """What the worker processes a test started wrote, as worker-*.log in tmp_path."""
+    return "\n".join(path.read_text() for path in sorted(tmp_path.glob("worker-*.log")))
+
+
+def wait_for(condition: Any, workers: list[subprocess.Popen[bytes]], tmp_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        if any(worker.poll() is not None for worker in workers):
+            pytest.fail(f"a worker stopped early:\n{logs(tmp_path)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the workers did not get there within 60 s:\n{logs(tmp_path)}")
+        time.sleep(0.1)
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)  # finish the task at hand, then leave
+    for worker in workers:
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait()

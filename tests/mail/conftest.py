@@ -38,24 +38,65 @@ class Delivery:
 
 @dataclass
 class Relay:
-    """An SMTP server that keeps every message it accepts, optionally slow to answer."""
+    """An SMTP server that keeps every message it accepts, optionally slow to answer, and
+    refusing some recipients for good or every one for now."""
 
     host: str = "127.0.0.1"
     port: int = 0
     delay: float = 0.0
     deliveries: list[Delivery] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # no such user: 550
+    busy: bool = False  # every recipient answered 451, as a greylisting relay does
+    connections: int = 0
+    receiving: int = 0  # messages whose DATA the relay has and has not answered yet
 
     @property
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        self.connections += 1
+        return responses
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.busy:
+            return "451 4.3.0 Try again later"
+        if address in self.refused:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        message = message_from_bytes(envelope.original_content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.deliveries.append(Delivery(envelope.mail_from, list(envelope.rcpt_tos), message))
+        # Once it has the whole message a relay keeps it, whether or not the client stays
+        # to hear the answer; a client killed meanwhile will send it again.
+        await asyncio.shield(self._accept(envelope))
         return "250 Message accepted for delivery"
+
+    async def _accept(self, envelope: Any) -> None:
+        self.receiving += 1
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            message = message_from_bytes(envelope.original_content, policy=policy.default)
+            assert isinstance(message, EmailMessage)
+            self.deliveries.append(Delivery(envelope.mail_from, list(envelope.rcpt_tos), message))
+        finally:
+            self.receiving -= 1
+
+
+def use_relay(settings: Any, relay: Relay) -> None:
+    """Send this test's mail through the relay, as an operator's EMAIL_URL would."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = relay.host
+    settings.EMAIL_PORT = relay.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
 
 
 @pytest.fixture

@@ -1,10 +1,7 @@
 """Several `undersigned worker` processes share one queue: every email goes out exactly once."""
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,9 @@ from tests.mail.conftest import Relay
 from tests.processes import (
     database_url_of_test_database,
     environment_for_another_process,
+    logs,
+    stop,
+    wait_for,
     wait_for_other_sessions_to_end,
 )
 from undersigned.letters.models import Letter
@@ -53,32 +53,6 @@ def start_workers(tmp_path: Path, relay: Relay, settings: Any) -> list[subproces
                 )
             )
     return workers
-
-
-def logs(tmp_path: Path) -> str:
-    return "\n".join(path.read_text() for path in sorted(tmp_path.glob("worker-*.log")))
-
-
-def wait_for(condition: Any, workers: list[subprocess.Popen[bytes]], tmp_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while not condition():
-        if any(worker.poll() is not None for worker in workers):
-            pytest.fail(f"a worker stopped early:\n{logs(tmp_path)}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"the workers did not get there within 60 s:\n{logs(tmp_path)}")
-        time.sleep(0.1)
-
-
-def stop(workers: list[subprocess.Popen[bytes]]) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)  # finish the task at hand, then leave
-    for worker in workers:
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(worker.pid, signal.SIGKILL)
-            worker.wait()
 
 
 def test_it_sends_each_confirmation_exactly_once_with_three_workers(

@@ -6,18 +6,10 @@ from typing import Any
 from django.test import Client
 
 from tests.conftest import run_tasks, sign
-from tests.mail.conftest import Relay
+from tests.mail.conftest import Relay, use_relay
 from tests.processes import settings_of_another_process
 from undersigned.letters.models import Letter
 from undersigned.signing.models import Level, Signature
-
-
-def use_relay(settings: Any, relay: Relay) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = relay.host
-    settings.EMAIL_PORT = relay.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
 
 
 def test_it_delivers_the_confirmation_email_to_the_relay(

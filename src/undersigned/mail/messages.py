@@ -34,7 +34,7 @@ class TemporaryFailure(Exception):
 
 class Outcome(Enum):
     SENT = "sent"
-    ALREADY_SENT = "already sent"  # or being sent by another worker this moment
+    ALREADY_SENT = "already sent"
     REFUSED = "refused"  # permanently: retrying would not help
 
 
@@ -91,7 +91,8 @@ def _connection() -> Iterator[BaseEmailBackend]:
 def _send_once(connection: BaseEmailBackend, message: EmailMessage, key: str) -> Outcome:
     claim = _claim(key)
     if claim is None:
-        return Outcome.ALREADY_SENT
+        refused = SentMessage.objects.filter(key=key).exclude(refused="").exists()
+        return Outcome.REFUSED if refused else Outcome.ALREADY_SENT
     message.extra_headers["Message-ID"] = claim.message_id
     try:
         connection.send_messages([message])
@@ -108,8 +109,13 @@ def _send_once(connection: BaseEmailBackend, message: EmailMessage, key: str) ->
 
 
 def _claim(key: str) -> SentMessage | None:
-    """Take the message's key for a while, unless it went out, was refused, or another
-    sender holds it; each claim is committed before the relay is asked."""
+    """Take the message's key for a while, unless it went out or was refused; each claim
+    is committed before the relay is asked.
+
+    A key another sender holds is not sent yet: that sender may have died before the relay
+    answered (its task is taken up again when the task's lease runs out, which can be
+    before this claim's does), so the caller tries again later.
+    """
     now = timezone.now()
     until = now + timedelta(seconds=settings.TASK_LEASE_SECONDS)
     try:
@@ -123,7 +129,11 @@ def _claim(key: str) -> SentMessage | None:
     taken = SentMessage.objects.filter(free, key=key, sent_at__isnull=True, refused="").update(
         claimed_until=until, attempts=F("attempts") + 1
     )
-    return SentMessage.objects.get(key=key) if taken else None
+    if taken:
+        return SentMessage.objects.get(key=key)
+    if SentMessage.objects.filter(key=key, sent_at__isnull=True, refused="").exists():
+        raise TemporaryFailure(f"another sender holds message {key}")
+    return None
 
 
 def _message_id(key: str) -> str:
