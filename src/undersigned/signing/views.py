@@ -10,6 +10,7 @@ from undersigned.letters.models import Letter
 from undersigned.lib.client_ip import client_ip
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.rate_limit import RateLimit
+from undersigned.lib.share_links import share_links
 
 from .eligibility import proof_for
 from .forms import ManageLinkForm
@@ -26,9 +27,15 @@ def refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 def signed(request: HttpRequest, slug: str) -> HttpResponse:
     letter = get_object_or_404(Letter.objects.public(), slug=slug)
-    response = render(request, "signing/signed.html", {"letter": letter})
+    response = render(request, "signing/signed.html", {"letter": letter, **_share(letter)})
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _share(letter: Letter) -> dict[str, object]:
+    """What signing/_share.html needs: the letter's full address, and links to share it."""
+    url = settings.BASE_URL + letter.get_absolute_url()
+    return {"share_url": url, "share_links": share_links(url=url, title=letter.title)}
 
 
 @csrf_exempt  # the token in the address is the proof; see is_same_origin
@@ -102,4 +109,5 @@ def _confirmed_context(signature: Signature) -> dict[str, object]:
         "signature": signature,
         "shown": signatory(signature),
         "manage_link_goes_home": bool(recipient(signature, Purpose.CONFIRMED_NOTE)),
+        **_share(signature.letter),
     }
