@@ -18,7 +18,7 @@ from undersigned.lib.origin import is_same_origin
 from undersigned.lib.rate_limit import RateLimit
 from undersigned.organisations.access import OrganiserRequest, role_or_404
 from undersigned.organisations.models import EDITING_ROLES
-from undersigned.signing.counts import letter_count, letter_counts
+from undersigned.signing.counts import letter_count
 from undersigned.signing.forms import SignatureForm
 from undersigned.signing.presentation import signatory
 from undersigned.signing.public_count import public_count, shown
@@ -26,6 +26,7 @@ from undersigned.signing.signatures import signature_create
 from undersigned.signing.views import refuse
 
 from .dashboard import dashboard_entries
+from .home import letter_cards
 from .letter_page import (
     count_context,
     institution_groups,
@@ -48,10 +49,12 @@ def _cacheable(response: HttpResponse, seconds: int = 1) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    letters = list(Letter.objects.public().select_related("organisation").order_by("-published_at"))
-    counts = letter_counts([letter.pk for letter in letters])
-    rows = [(letter, shown(letter, counts[letter.pk].total, "signature")) for letter in letters]
-    return _cacheable(render(request, "letters/home.html", {"rows": rows}), seconds=5)
+    cards = letter_cards()
+    context = {
+        "open_letters": [card for card in cards if card.letter.is_open],
+        "past_letters": [card for card in cards if not card.letter.is_open],
+    }
+    return _cacheable(render(request, "letters/home.html", context), seconds=5)
 
 
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:

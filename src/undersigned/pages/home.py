@@ -1,0 +1,39 @@
+"""What the home page says about each public letter: its targets, its count and its goal."""
+
+from dataclasses import dataclass
+
+from undersigned.letters.models import Letter, Target
+from undersigned.signing.public_count import Shown, count_line, public_counts
+
+
+@dataclass(frozen=True)
+class LetterCard:
+    letter: Letter
+    targets: list[Target]
+    count_line: list[Shown]  # in the letter's count steps, as on its own page
+    shown_total: int  # the number its progress bar fills to, stepped too
+
+    @property
+    def progress(self) -> int | None:
+        goal = self.letter.goal
+        return min(100, round(100 * self.shown_total / goal)) if goal else None
+
+
+def letter_cards() -> list[LetterCard]:
+    """Every public letter, newest first, in a constant number of queries."""
+    letters = list(
+        Letter.objects.public()
+        .select_related("organisation")
+        .prefetch_related("targets")
+        .order_by("-published_at", "-pk")
+    )
+    counts = public_counts(letters)
+    return [
+        LetterCard(
+            letter=letter,
+            targets=list(letter.targets.all()),
+            count_line=count_line(counts[letter.pk]),
+            shown_total=letter.stepped(counts[letter.pk].total),
+        )
+        for letter in letters
+    ]
