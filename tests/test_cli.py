@@ -1,8 +1,10 @@
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -107,6 +109,29 @@ def test_it_says_so_and_fails_when_the_web_server_dies(tmp_path: Path) -> None:
     assert demo.returncode == 1
     assert output.splitlines()[-1] == "undersigned: the web server exited (code 1)"
     assert "is running" not in output
+
+
+def test_it_asks_an_organiser_who_signs_up_in_the_demo_to_confirm(tmp_path: Path) -> None:
+    port = free_port()
+    demo = start_demo(tmp_path, port)
+    try:
+        wait_until_answering(port, demo)
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        signup = f"http://127.0.0.1:{port}/accounts/signup/"
+        form = browser.open(signup).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+        assert token
+        fields = {"email": "newcomer@example.org", "password1": "a long passphrase"}
+        fields |= {"password2": fields["password1"], "csrfmiddlewaretoken": token[1]}
+        body = urllib.parse.urlencode(fields).encode()
+        answer = browser.open(urllib.request.Request(signup, body, {"Referer": signup}))
+        outbox = browser.open(f"http://127.0.0.1:{port}/outbox/").read().decode()
+    finally:
+        demo.terminate()
+        demo.communicate(timeout=30)
+
+    assert answer.geturl().endswith("/accounts/confirm-email/")
+    assert "newcomer@example.org" in outbox
 
 
 def start_demo(tmp_path: Path, port: int, **env: str) -> subprocess.Popen[str]:

@@ -112,7 +112,6 @@ def _demo(argv: Sequence[str], children: list[subprocess.Popen[bytes]]) -> NoRet
     os.environ["UNDERSIGNED_DEMO"] = "1"
     os.environ.setdefault("BASE_URL", base_url)
     os.environ.setdefault("ALLOWED_HOSTS", f"{host},127.0.0.1,localhost")
-    os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "optional")
 
     _manage(["migrate", "--no-input", "-v", "0"])
     _manage(["load_demo"])
