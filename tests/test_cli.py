@@ -6,6 +6,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -134,9 +135,11 @@ def test_it_asks_an_organiser_who_signs_up_in_the_demo_to_confirm(tmp_path: Path
     assert "newcomer@example.org" in outbox
 
 
-def start_demo(tmp_path: Path, port: int, **env: str) -> subprocess.Popen[str]:
+def start_demo(
+    tmp_path: Path, port: int, program: Sequence[str] = ("-m", "undersigned.cli"), **env: str
+) -> subprocess.Popen[str]:
     """The demo as a script starts it in the background: with SIGINT ignored."""
-    command = [sys.executable, "-m", "undersigned.cli", "demo", "--addr", f"127.0.0.1:{port}"]
+    command = [sys.executable, *program, "demo", "--addr", f"127.0.0.1:{port}"]
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the demo
     try:
         return subprocess.Popen(
