@@ -8,6 +8,8 @@ from importlib.machinery import SourceFileLoader
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from tests.processes import environment_for_another_process, free_port
 from tests.test_cli import start_demo, wait_until_answering
 
@@ -73,3 +75,35 @@ def test_it_hands_a_scripts_sigint_to_the_demo(tmp_path: Path) -> None:
 
     assert demo.returncode == 0
     assert output.endswith("undersigned stopped.\n")
+
+
+def fake_uv(tmp_path: Path, in_sync: bool) -> Path:
+    """A uv that notes its arguments, and whose `sync --check` finds .venv/ as given."""
+    uv = tmp_path / "uv"
+    check = "exit 0" if in_sync else "exit 1"
+    uv.write_text(
+        f'#!/bin/sh\necho "$@" >> {tmp_path}/calls\ncase "$*" in *--check*) {check};; esac\n'
+    )
+    uv.chmod(0o755)
+    return uv
+
+
+def test_it_says_it_installs_and_prints_a_line_per_step_in_a_log(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    run.sync(str(fake_uv(tmp_path, in_sync=False)))
+
+    assert capfd.readouterr().out == (
+        "run: installing the locked dependencies into .venv/ (a minute or so the first time)\n"
+    )
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls == ["sync --frozen --check", "sync --frozen --no-progress"]
+
+
+def test_it_says_nothing_when_everything_is_installed(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    run.sync(str(fake_uv(tmp_path, in_sync=True)))
+
+    assert capfd.readouterr().out == ""
+    assert (tmp_path / "calls").read_text().splitlines() == ["sync --frozen --check"]
