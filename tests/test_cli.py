@@ -80,7 +80,7 @@ def test_it_stops_the_demos_server_and_worker_cleanly(
     finally:
         demo.kill()
 
-    assert demo.returncode == 0
+    assert demo.returncode == 130
     assert output.endswith("undersigned stopped.\n")
     assert "Traceback" not in output
     assert all(not Path(f"/proc/{pid}").exists() for pid in children)
@@ -97,7 +97,7 @@ def test_it_stops_cleanly_while_it_sets_up(tmp_path: Path) -> None:
     finally:
         demo.kill()
 
-    assert demo.returncode == 0
+    assert demo.returncode == 130
     assert output.endswith("undersigned stopped.\n")
     assert "Traceback" not in output
     assert "is running" not in output

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from importlib.machinery import SourceFileLoader
@@ -84,8 +85,42 @@ def test_it_hands_a_scripts_sigint_to_the_demo(tmp_path: Path) -> None:
     finally:
         demo.kill()
 
-    assert demo.returncode == 0
+    assert demo.returncode == 130
     assert output.endswith("undersigned stopped.\n")
+
+
+# The first moments a stop signal can reach `./run demo`: once ./run catches it, and once
+# ./run became the demo, which gets it only when it can stop cleanly (./run blocks it).
+MOMENTS = {"run catches it": ("SigCgt", "/run"), "demo starts": ("SigBlk", "/undersigned")}
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_it_stops_the_demo_cleanly_on_a_sigint_as_it_starts(tmp_path: Path, moment: str) -> None:
+    demo = start_demo(tmp_path, free_port(), program=[str(RUN)])
+    try:
+        wait_for_signal_state(demo.pid, *MOMENTS[moment])
+        demo.send_signal(signal.SIGINT)
+        output, _ = demo.communicate(timeout=30)
+    finally:
+        demo.kill()
+
+    assert demo.returncode == 130
+    assert output.splitlines()[-1:] == ["undersigned stopped."]
+    assert "Traceback" not in output
+
+
+def wait_for_signal_state(pid: int, field: str, program: str) -> None:
+    """Wait until the process runs the program and /proc shows it catching (SigCgt) or
+    blocking (SigBlk) SIGINT."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        mask = next(int(line.split()[1], 16) for line in status if line.startswith(field))
+        script = Path(f"/proc/{pid}/cmdline").read_text().split("\0")[1:2]  # none in exec
+        if mask & (1 << (signal.SIGINT - 1)) and script and script[0].endswith(program):
+            return
+        time.sleep(0.001)
+    pytest.fail(f"{program} never showed SIGINT in {field}")
 
 
 def fake_uv(tmp_path: Path, in_sync: bool) -> Path:

@@ -87,7 +87,8 @@ def worker(argv: Sequence[str]) -> None:
 def demo(argv: Sequence[str]) -> None:
     """Set up a demo database and run the web server and a worker until stopped.
 
-    Ctrl-C, SIGTERM and SIGHUP stop it cleanly at any moment, even before it serves.
+    Ctrl-C, SIGTERM and SIGHUP stop it cleanly at any moment, even before it serves, and
+    it exits 130 then, as ./run does when stopped before the demo starts.
     """
     children: list[subprocess.Popen[bytes]] = []
     try:
@@ -98,6 +99,7 @@ def demo(argv: Sequence[str]) -> None:
     finally:
         _stop(children)
     print("undersigned stopped.")
+    raise SystemExit(130)
 
 
 def _demo(argv: Sequence[str], children: list[subprocess.Popen[bytes]]) -> NoReturn:
@@ -140,6 +142,8 @@ def _stop_on_signals() -> None:
     installs no handler of its own."""
     for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, _interrupt)
+    # ./run holds them back while it becomes the demo; one sent meanwhile arrives now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def _interrupt(signum: int, frame: object) -> None:
