@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.processes import environment_for_another_process, free_port
-from tests.test_cli import start_demo, wait_until_answering
+from tests.test_cli import start_demo
 
 RUN = Path(__file__).resolve().parent.parent / "run"
 
@@ -73,20 +73,6 @@ def test_it_refuses_arguments_for_lint_instead_of_dropping_them(tmp_path: Path) 
 
     assert done.returncode == 1
     assert done.stderr == "run: lint takes no arguments\n"
-
-
-def test_it_hands_a_scripts_sigint_to_the_demo(tmp_path: Path) -> None:
-    port = free_port()
-    demo = start_demo(tmp_path, port, program=[str(RUN)])
-    try:
-        wait_until_answering(port, demo)
-        demo.send_signal(signal.SIGINT)
-        output, _ = demo.communicate(timeout=30)
-    finally:
-        demo.kill()
-
-    assert demo.returncode == 130
-    assert output.endswith("undersigned stopped.\n")
 
 
 # The first moments a stop signal can reach `./run demo`: once ./run catches it, and once
