@@ -1,7 +1,7 @@
 """The `undersigned` command: demo, serve, worker, and every manage.py command."""
 
 import argparse
-import contextlib
+import errno
 import os
 import signal
 import socket
@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from typing import NoReturn
 
 DEFAULT_ADDR = "127.0.0.1:8000"
 
@@ -46,6 +47,8 @@ def _require_free(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as error:
             message = f"undersigned: cannot listen on {host}:{port}: {error.strerror}"
+            if error.errno == errno.EADDRINUSE:
+                message += " (is undersigned running already? --addr HOST:PORT picks another)"
             raise SystemExit(message) from None
 
 
@@ -82,71 +85,110 @@ def worker(argv: Sequence[str]) -> None:
 
 
 def demo(argv: Sequence[str]) -> None:
-    """Set up a demo database and run the web server and a worker until Ctrl-C."""
+    """Set up a demo database and run the web server and a worker until stopped.
+
+    Ctrl-C, SIGTERM and SIGHUP stop it cleanly at any moment, even before it serves, and
+    it exits 130 then, as ./run does when stopped before the demo starts.
+    """
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        _stop_on_signals()
+        _demo(argv, children)
+    except KeyboardInterrupt:
+        pass  # how every stop signal arrives: a clean stop, as asked
+    finally:
+        _stop(children)
+    print("undersigned stopped.")
+    raise SystemExit(130)
+
+
+def _demo(argv: Sequence[str], children: list[subprocess.Popen[bytes]]) -> NoReturn:
+    """Run the demo until a stop signal, putting each process it starts in `children`
+    for the caller to stop whatever happens."""
     parser = argparse.ArgumentParser(prog="undersigned demo")
     parser.add_argument("--addr", default=DEFAULT_ADDR)
     args = parser.parse_args(argv)
     host, port = _split_addr(args.addr)
+    _require_free(host, port)  # before minutes of setup, and before any announcement
     base_url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     os.environ["UNDERSIGNED_DEMO"] = "1"
     os.environ.setdefault("BASE_URL", base_url)
     os.environ.setdefault("ALLOWED_HOSTS", f"{host},127.0.0.1,localhost")
-    os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "optional")
 
     _manage(["migrate", "--no-input", "-v", "0"])
     _manage(["load_demo"])
-    # A service manager's SIGTERM, or a closed terminal, stops the demo as Ctrl-C does.
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop_signal, _interrupt)
     me = [sys.executable, "-m", "undersigned.cli"]
     # Own sessions: Ctrl-C reaches only this process, which stops each child exactly once.
-    children = [
+    children.append(
         subprocess.Popen(
             [*me, "serve", "--addr", args.addr, "--workers", "1"], start_new_session=True
-        ),
-        subprocess.Popen([*me, "worker"], start_new_session=True),
-    ]
-    _wait_for_port(host, port, children[0])
+        )
+    )
+    children.append(subprocess.Popen([*me, "worker"], start_new_session=True))
+    _wait_until_serving(host, port, children[0])
     print(f"\nundersigned is running at {os.environ['BASE_URL']}/  (Ctrl-C stops it)")
     print(
         f"Organiser sign-in: demo@undersigned.example / demo-password; mail: {base_url}/outbox/\n"
     )
-    try:
-        while all(child.poll() is None for child in children):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                children[0].wait(timeout=0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        _stop(children)
+    _watch({"web server": children[0], "worker": children[1]})
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _stop_on_signals() -> None:
+    """Stop on Ctrl-C, a service manager's SIGTERM or a closed terminal. Installed
+    explicitly: a script's background job starts with SIGINT ignored, and then Python
+    installs no handler of its own."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, _interrupt)
+    # ./run holds them back while it becomes the demo; one sent meanwhile arrives now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    _ignore_stop_signals()  # a second signal must not interrupt the stopping
     raise KeyboardInterrupt
 
 
-def _wait_for_port(host: str, port: int, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
+def _ignore_stop_signals() -> None:
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_IGN)
+
+
+def _wait_until_serving(host: str, port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         if server.poll() is not None:
-            return
+            raise SystemExit(f"undersigned: the web server exited (code {server.returncode})")
         with socket.socket(_family(host)) as sock:
             sock.settimeout(0.1)
             if sock.connect_ex((host, port)) == 0:
                 return
         time.sleep(0.1)
+    raise SystemExit(f"undersigned: the web server did not answer on {host}:{port} in 30 s")
+
+
+def _watch(children: dict[str, subprocess.Popen[bytes]]) -> NoReturn:
+    while True:
+        for name, child in children.items():
+            if child.poll() is not None:
+                raise SystemExit(f"undersigned: the {name} exited (code {child.returncode})")
+        time.sleep(0.5)
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    _ignore_stop_signals()
+    # SIGTERM, not SIGINT: a child still starting up ends quietly, without a traceback.
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGINT)
+            child.terminate()
     for child in children:
         try:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            child.kill()
+            os.killpg(child.pid, signal.SIGKILL)  # with the web server's own workers
             child.wait()
-    print("undersigned stopped.")
 
 
 COMMANDS = {"demo": demo, "serve": serve, "worker": worker}

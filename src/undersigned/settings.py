@@ -194,4 +194,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's defaults give its logger handlers of its own: a console one under DEBUG (as
+    # in the demo), which printed each record a second time beside the root's, and mail to
+    # ADMINS, which are not set. Through the root's handler each record prints once.
+    "loggers": {"django": {"handlers": []}},
 }
