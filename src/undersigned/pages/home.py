@@ -3,20 +3,15 @@
 from dataclasses import dataclass
 
 from undersigned.letters.models import Letter, Target
-from undersigned.signing.public_count import Shown, count_line, public_counts
+from undersigned.signing.public_count import PublicCount, Shown, count_line, public_counts
 
 
 @dataclass(frozen=True)
 class LetterCard:
     letter: Letter
     targets: list[Target]
+    count: PublicCount
     count_line: list[Shown]  # in the letter's count steps, as on its own page
-    shown_total: int  # the number its progress bar fills to, stepped too
-
-    @property
-    def progress(self) -> int | None:
-        goal = self.letter.goal
-        return min(100, round(100 * self.shown_total / goal)) if goal else None
 
 
 def letter_cards() -> list[LetterCard]:
@@ -32,8 +27,8 @@ def letter_cards() -> list[LetterCard]:
         LetterCard(
             letter=letter,
             targets=list(letter.targets.all()),
+            count=counts[letter.pk],
             count_line=count_line(counts[letter.pk]),
-            shown_total=letter.stepped(counts[letter.pk].total),
         )
         for letter in letters
     ]

@@ -36,13 +36,12 @@ def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> di
     # Newest first would tie a new entry to the newest signer, which count steps exist
     # to prevent; those letters list their signatories by name on the signatures page.
     show_recent = count.names_revealed and not letter.count_step
-    shown_total = letter.stepped(count.total)
     return {
         **count_context(count),
         "letter": letter,
         "targets": letter.targets.all(),
-        "shown_total": shown_total,
-        "progress": min(100, round(100 * shown_total / letter.goal)) if letter.goal else None,
+        "shown_total": count.shown_total,
+        "progress": count.progress,
         "recent": _recent(letter) if show_recent else None,
         "named_institutions": count.institutions[:INSTITUTIONS_NAMED]
         if count.names_revealed

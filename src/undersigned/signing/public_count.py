@@ -36,6 +36,17 @@ class PublicCount:
     def signatures_from(self, institution: str) -> int:
         return dict(self.institutions).get(institution, 0)
 
+    @property
+    def shown_total(self) -> int:
+        """The total in the letter's steps: what a progress bar may fill to."""
+        return self.letter.stepped(self.total)
+
+    @property
+    def progress(self) -> int | None:
+        """How far to the goal, in per cent of it, at most 100; None without a goal."""
+        goal = self.letter.goal
+        return min(100, round(100 * self.shown_total / goal)) if goal else None
+
 
 def public_count(letter: Letter) -> PublicCount:
     return public_counts([letter])[letter.pk]
