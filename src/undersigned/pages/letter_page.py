@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from undersigned.letters.models import Letter
 from undersigned.signing.forms import SignatureForm
 from undersigned.signing.models import Signature
-from undersigned.signing.presentation import Signatory, listing_order, signatory
+from undersigned.signing.presentation import Signatory, listing_order, signatories
 from undersigned.signing.public_count import PublicCount, Shown, count_line, public_count, shown
 
 RECENT_SIGNATURES = 10
@@ -61,12 +61,12 @@ def _all_signatures(count: PublicCount) -> str:
 
 
 def _recent(letter: Letter) -> list[Signatory]:
-    signatures = Signature.objects.counted().filter(letter=letter).select_related("letter")
-    return [signatory(s) for s in signatures.newest_first()[:RECENT_SIGNATURES]]
+    signatures = Signature.objects.counted().filter(letter=letter)
+    return list(signatories(letter, signatures.newest_first()[:RECENT_SIGNATURES]))
 
 
 def listed_signatures(letter: Letter, *, institution: str, by_institution: bool) -> Any:
-    signatures = Signature.objects.counted().filter(letter=letter).select_related("letter")
+    signatures = Signature.objects.counted().filter(letter=letter)
     if institution:
         signatures = signatures.verified().filter(institution=institution)
     return listing_order(letter, signatures, by_institution=by_institution)

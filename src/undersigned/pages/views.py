@@ -20,7 +20,7 @@ from undersigned.organisations.access import OrganiserRequest, role_or_404
 from undersigned.organisations.models import EDITING_ROLES
 from undersigned.signing.counts import letter_count
 from undersigned.signing.forms import SignatureForm
-from undersigned.signing.presentation import signatory
+from undersigned.signing.presentation import signatories
 from undersigned.signing.public_count import public_count, shown
 from undersigned.signing.signatures import signature_create
 from undersigned.signing.views import refuse
@@ -132,7 +132,7 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
         )
         page = Paginator(signatures, SIGNATURES_PER_PAGE).get_page(request.GET.get("page"))
         context["page"] = page
-        context["signatories"] = [signatory(signature) for signature in page]
+        context["signatories"] = list(signatories(letter, page))
         if by_institution:
             context["groups"] = institution_groups(count, context["signatories"])
         if institution:

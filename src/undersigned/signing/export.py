@@ -12,7 +12,7 @@ from undersigned.letters.models import FieldRule, Letter
 from undersigned.organisations.access import OrganiserRequest, role_or_404
 
 from .models import Signature
-from .presentation import Audience, Signatory, listing_order, signatory
+from .presentation import Audience, Signatory, listing_order, signatories
 from .public_count import names_revealed
 
 # (heading, what it holds); the postal code only where the letter asks for it.
@@ -66,9 +66,10 @@ def _lines(letter: Letter) -> Iterator[str]:
     yield "\ufeff" + writer.writerow([heading for heading, _value in columns])
     if not names_revealed(letter):
         return
-    signatures = Signature.objects.counted().filter(letter=letter).select_related("letter")
-    for signature in listing_order(letter, signatures, oldest_first=True).iterator(chunk_size=1000):
-        shown = signatory(signature, Audience.ORGANISERS)
+    signatures = listing_order(
+        letter, Signature.objects.counted().filter(letter=letter), oldest_first=True
+    )
+    for shown in signatories(letter, signatures.iterator(chunk_size=1000), Audience.ORGANISERS):
         yield writer.writerow([_cell(value(shown)) for _heading, value in columns])
 
 

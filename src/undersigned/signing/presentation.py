@@ -9,6 +9,7 @@ signatures may be listed at all, before a reveal threshold, is decided with the 
 import datetime
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -79,6 +80,16 @@ def signatory(signature: Signature, audience: Audience = Audience.PUBLIC) -> Sig
         postal_code=signature.postal_code if more else "",
         confirmed_on=timezone.localdate(signature.confirmed_at) if dated else None,
     )
+
+
+def signatories(
+    letter: Letter, signatures: Iterable[Signature], audience: Audience = Audience.PUBLIC
+) -> Iterator[Signatory]:
+    """The signatories of one letter's signatures, which are read without joining the
+    letter to every row: a join makes the database build the whole ordered list first."""
+    for signature in signatures:
+        signature.letter = letter
+        yield signatory(signature, audience)
 
 
 def _verification(signature: Signature) -> str:
