@@ -2,16 +2,23 @@
 
 import asyncio
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.processes import free_port
+from tests.processes import (
+    database_url_of_test_database,
+    environment_for_another_process,
+    free_port,
+)
 
 
 @dataclass(frozen=True)
@@ -110,3 +117,25 @@ def relay() -> Iterator[Relay]:
         yield relay
     finally:
         controller.stop()
+
+
+def start_worker(
+    name: str, tmp_path: Path, relay: Relay, settings: Any, **environment: str
+) -> subprocess.Popen[bytes]:
+    """A real `undersigned worker` on the test database, mailing through the relay, its
+    output in tmp_path/worker-<name>.log (see tests.processes.logs)."""
+    env = environment_for_another_process(
+        tmp_path,
+        DATABASE_URL=database_url_of_test_database(),
+        EMAIL_URL=relay.url,
+        BASE_URL=settings.BASE_URL,
+        SECRET_KEY=settings.SECRET_KEY,  # so their links are valid here
+        **environment,
+    )
+    with (tmp_path / f"worker-{name}.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "undersigned.cli", "worker", "--worker-id", name],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )

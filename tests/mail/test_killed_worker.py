@@ -8,8 +8,6 @@ shows it once.
 
 import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,10 +17,8 @@ from django.db import transaction
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from tests.mail.conftest import Relay
+from tests.mail.conftest import Relay, start_worker
 from tests.processes import (
-    database_url_of_test_database,
-    environment_for_another_process,
     logs,
     stop,
     wait_for,
@@ -38,32 +34,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SIGNERS = 20
 LEASE_SECONDS = 2
+LEASE = {"TASK_LEASE_SECONDS": str(LEASE_SECONDS)}
 UNFINISHED = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
-
-
-def start_worker(name: str, tmp_path: Path, relay: Relay, settings: Any) -> subprocess.Popen[bytes]:
-    env = environment_for_another_process(
-        tmp_path,
-        DATABASE_URL=database_url_of_test_database(),
-        EMAIL_URL=relay.url,
-        BASE_URL=settings.BASE_URL,
-        SECRET_KEY=settings.SECRET_KEY,
-        TASK_LEASE_SECONDS=str(LEASE_SECONDS),
-    )
-    with (tmp_path / f"worker-{name}.log").open("wb") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "undersigned.cli", "worker", "--worker-id", name],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def test_it_loses_no_confirmation_when_a_worker_is_killed_mid_send(
     petition: Letter, relay: Relay, settings: Any, tmp_path: Path
 ) -> None:
     relay.delay = 0.5  # each message takes a while at the relay: the kill lands mid-send
-    first = start_worker("first", tmp_path, relay, settings)
+    first = start_worker("first", tmp_path, relay, settings, **LEASE)
     second = None
     try:
         wait_for(lambda: "Starting worker" in logs(tmp_path), [first], tmp_path)
@@ -95,7 +74,7 @@ def test_it_loses_no_confirmation_when_a_worker_is_killed_mid_send(
         assert held.claimed_until is not None
         assert held.sent_at is None  # whatever the relay did, the record does not know
 
-        second = start_worker("second", tmp_path, relay, settings)
+        second = start_worker("second", tmp_path, relay, settings, **LEASE)
         wait_for(lambda: not queued.filter(status__in=UNFINISHED).exists(), [second], tmp_path)
     finally:
         stop([worker for worker in (first, second) if worker is not None])

@@ -1,7 +1,6 @@
 """Several `undersigned worker` processes share one queue: every email goes out exactly once."""
 
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,8 @@ from django.db import transaction
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from tests.mail.conftest import Relay
+from tests.mail.conftest import Relay, start_worker
 from tests.processes import (
-    database_url_of_test_database,
-    environment_for_another_process,
     logs,
     stop,
     wait_for,
@@ -33,26 +30,7 @@ UNFINISHED = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
 
 
 def start_workers(tmp_path: Path, relay: Relay, settings: Any) -> list[subprocess.Popen[bytes]]:
-    env = environment_for_another_process(
-        tmp_path,
-        DATABASE_URL=database_url_of_test_database(),
-        EMAIL_URL=relay.url,
-        BASE_URL=settings.BASE_URL,
-        SECRET_KEY=settings.SECRET_KEY,  # so their links are valid here
-    )
-    workers = []
-    for number in range(WORKERS):
-        with (tmp_path / f"worker-{number}.log").open("wb") as log:
-            command = [sys.executable, "-m", "undersigned.cli", "worker"]
-            workers.append(
-                subprocess.Popen(
-                    [*command, "--worker-id", f"worker-{number}"],
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-    return workers
+    return [start_worker(f"{n}", tmp_path, relay, settings) for n in range(WORKERS)]
 
 
 def test_it_sends_each_confirmation_exactly_once_with_three_workers(
