@@ -36,8 +36,9 @@ def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> di
     # Newest first would tie a new entry to the newest signer, which count steps exist
     # to prevent; those letters list their signatories by name on the signatures page.
     show_recent = count.names_revealed and not letter.count_step
+    about_count = count_context(count)
     return {
-        **count_context(count),
+        **about_count,
         "letter": letter,
         "targets": letter.targets.all(),
         "shown_total": count.shown_total,
@@ -47,16 +48,15 @@ def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> di
         if count.names_revealed
         else (),
         "form": form,
-        "all_signatures": _all_signatures(count),
+        "all_signatures": _all_signatures(count.total, about_count["count_line"][0]),
         "earlier_versions": max(0, letter.versions.count() - 1),
     }
 
 
-def _all_signatures(count: PublicCount) -> str:
+def _all_signatures(total: int, shown_total: Shown) -> str:
     """The link to the whole list: "All 2,739 signatures", or "The signature" for one."""
-    total = count_line(count)[0]
-    return ngettext("The signature", "All %(count)s signatures", count.total) % {
-        "count": total.number
+    return ngettext("The signature", "All %(count)s signatures", total) % {
+        "count": shown_total.number
     }
 
 

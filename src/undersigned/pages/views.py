@@ -66,7 +66,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @never_cache
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    letter = get_object_or_404(Letter.objects.public().select_related("organisation"), slug=slug)
+    letter = _public_letter(slug)
     if not is_same_origin(request):
         return refuse(request, _("This form must be sent from our own page."), 403)
     form = SignatureForm(request.POST, letter=letter)
