@@ -81,13 +81,15 @@ def logs(tmp_path: Path) -> str:
     return "\n".join(path.read_text() for path in sorted(tmp_path.glob("worker-*.log")))
 
 
-def wait_for(condition: Any, workers: list[subprocess.Popen[bytes]], tmp_path: Path) -> None:
-    deadline = time.monotonic() + 60
+def wait_for(
+    condition: Any, workers: list[subprocess.Popen[bytes]], tmp_path: Path, timeout: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout
     while not condition():
         if any(worker.poll() is not None for worker in workers):
             pytest.fail(f"a worker stopped early:\n{logs(tmp_path)}")
         if time.monotonic() > deadline:
-            pytest.fail(f"the workers did not get there within 60 s:\n{logs(tmp_path)}")
+            pytest.fail(f"the workers did not get there within {timeout:g} s:\n{logs(tmp_path)}")
         time.sleep(0.1)
 
 

@@ -79,8 +79,10 @@ def serve(argv: Sequence[str]) -> None:
 def worker(argv: Sequence[str]) -> None:
     _django_setup()
     from undersigned.signing.housekeeping import housekeeping_schedule
+    from undersigned.updates.milestones import milestones_schedule
 
     housekeeping_schedule()
+    milestones_schedule()
     _manage(["run_worker", "--no-reload", "--interval", "0.5", *argv])
 
 

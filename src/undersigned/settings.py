@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "undersigned.organisations",
     "undersigned.letters",
     "undersigned.signing",
+    "undersigned.updates",
+    "undersigned.deliveries",
     "undersigned.api",
     "undersigned.pages",
     "undersigned.demo",
@@ -141,6 +143,17 @@ else:
     globals().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"undersigned <noreply@{_base_host}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Updates to signers: messages a second, for every worker together (0: as fast as the relay
+# takes them). Ten a second suits a small relay; raise it to what yours accepts.
+UPDATE_SEND_RATE = env.float("UPDATE_SEND_RATE", default=10.0)
+# How many workers may send one update at once, and how long each task sends before it
+# hands over to the next (well inside TASK_LEASE_SECONDS).
+UPDATE_SENDERS = env.int("UPDATE_SENDERS", default=2)
+UPDATE_SLICE_SECONDS = env.float("UPDATE_SLICE_SECONDS", default=20.0)
+# How often the worker looks for letters whose count reached their goal.
+MILESTONE_CHECK_SECONDS = env.int("MILESTONE_CHECK_SECONDS", default=60)
+# Delivery PDFs and CSVs, built by the worker.
+MEDIA_ROOT = DATA_DIR / "media"
 OUTBOX_PAGE_ENABLED = DEBUG or DEMO
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,6 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("undersigned.pages.urls")),
     path("", include("undersigned.signing.urls")),
+    path("", include("undersigned.updates.urls")),
+    path("", include("undersigned.deliveries.urls")),
     path("", include("undersigned.letters.urls")),
     path("", include("undersigned.organisations.urls")),
     path("", include("undersigned.api.urls")),

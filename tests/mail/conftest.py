@@ -56,6 +56,9 @@ class Relay:
     busy: bool = False  # every recipient answered 451, as a greylisting relay does
     connections: int = 0
     receiving: int = 0  # messages whose DATA the relay has and has not answered yet
+    # A recipient whose RCPT the relay holds unanswered, before any DATA, until cleared.
+    stall_rcpt: str = ""
+    stalled: bool = False  # whether a client now waits on that RCPT
 
     @property
     def url(self) -> str:
@@ -71,6 +74,9 @@ class Relay:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        while address == self.stall_rcpt:
+            self.stalled = True
+            await asyncio.sleep(0.02)
         if self.busy:
             return "451 4.3.0 Try again later"
         if address in self.refused:

@@ -10,7 +10,7 @@ from undersigned.lib.email_address import canonical_domain
 from .editing import letter_free_slug
 from .models import POLICY_FIELDS, Letter, Target
 
-TEXT_FIELDS = ("title", "slug", "body", "demands", "pledge", "goal")
+TEXT_FIELDS = ("title", "slug", "body", "demands", "pledge", "goal", "goal_rises")
 ELIGIBILITY_FIELDS = ("eligibility", "eligible_domains", "include_subdomains")
 ASK_FIELDS = tuple(f"ask_{name}" for name in POLICY_FIELDS)
 DISPLAY_FIELDS = ("allow_full_name", "allow_initials", "allow_anonymous", "reveal_threshold")
@@ -53,6 +53,7 @@ class LetterForm(forms.ModelForm):
             "slug": "Address",
             "body": "Text",
             "goal": "Goal",
+            "goal_rises": "Raise the goal when it is reached",
             "eligibility": "Accept signatures from",
             "eligible_domains": "Domains",
             "include_subdomains": "Also accept addresses at their subdomains",
@@ -75,6 +76,9 @@ class LetterForm(forms.ModelForm):
             "demands": "One demand per line; shown as a numbered list.",
             "pledge": "What every signer pledges, if anything.",
             "goal": "The number of signatures you aim for; shown with a progress bar.",
+            "goal_rises": "When the count reaches the goal, it rises to the next step "
+            "(1,000 → 2,500 → 5,000 → 10,000 → 25,000 …), you get an email, and an update "
+            "is drafted for you to send. Untick it to keep the goal where it is.",
             "eligible_domains": "For addresses at listed domains only: one domain per line, "
             "like example.org. Only these domains match, never look-alikes such as "
             "example.org.evil.example or evilexample.org.",

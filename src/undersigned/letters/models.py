@@ -66,6 +66,11 @@ class Letter(models.Model):
     pledge = models.TextField(blank=True, help_text="What signers pledge, if anything.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     goal = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    goal_rises = models.BooleanField(
+        default=True,
+        help_text="When the count reaches the goal, raise it to the next step "
+        "(1,000 → 2,500 → 5,000 → 10,000 …).",
+    )
 
     # The signing policy.
     eligibility = models.CharField(

@@ -39,14 +39,22 @@ class Outcome(Enum):
 
 
 def message_build(
-    name: str, *, to: str, context: dict[str, object], headers: dict[str, str] | None = None
+    name: str,
+    *,
+    to: str,
+    context: dict[str, object],
+    headers: dict[str, str] | None = None,
+    from_email: str | None = None,
+    reply_to: str = "",
 ) -> EmailMultiAlternatives:
     """`<name>_subject.txt`, `<name>.txt` and `<name>.html` rendered with `context`."""
     subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"{name}.txt", context),
+        from_email=from_email,
         to=[to],
+        reply_to=[reply_to] if reply_to else None,
         headers=headers or {},
     )
     message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
@@ -55,7 +63,7 @@ def message_build(
 
 def message_send_once(message: EmailMessage, *, key: str) -> Outcome:
     """Send one message unless the message with this key went out already."""
-    with _connection() as connection:
+    with relay_connection() as connection:
         return _send_once(connection, message, key)
 
 
@@ -66,14 +74,15 @@ def messages_send_once(batch: Iterable[tuple[str, EmailMessage]]) -> dict[str, O
     went out before it is recorded and skipped next time.
     """
     outcomes = {}
-    with _connection() as connection:
+    with relay_connection() as connection:
         for key, message in batch:
             outcomes[key] = _send_once(connection, message, key)
     return outcomes
 
 
 @contextmanager
-def _connection() -> Iterator[BaseEmailBackend]:
+def relay_connection() -> Iterator[BaseEmailBackend]:
+    """One open connection to the relay; TemporaryFailure if it cannot be reached."""
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -95,17 +104,29 @@ def _send_once(connection: BaseEmailBackend, message: EmailMessage, key: str) ->
         return Outcome.REFUSED if refused else Outcome.ALREADY_SENT
     message.extra_headers["Message-ID"] = claim.message_id
     try:
+        refusal = message_deliver(connection, message, key=key)
+    except TemporaryFailure:
+        SentMessage.objects.filter(pk=claim.pk).update(claimed_until=None)
+        raise
+    if refusal:
+        SentMessage.objects.filter(pk=claim.pk).update(refused=refusal)
+        return Outcome.REFUSED
+    SentMessage.objects.filter(pk=claim.pk).update(sent_at=timezone.now(), claimed_until=None)
+    return Outcome.SENT
+
+
+def message_deliver(connection: BaseEmailBackend, message: EmailMessage, *, key: str) -> str:
+    """Hand one message to the relay: "" once it took it, the relay's words if it refused
+    it for good (5xx); TemporaryFailure for anything a later try may mend."""
+    try:
         connection.send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
         code = _code(error)
         if code is not None and 500 <= code < 600:
-            SentMessage.objects.filter(pk=claim.pk).update(refused=str(error)[:1000])
             logger.warning("The relay refused message %s for good: %s", key, code)
-            return Outcome.REFUSED
-        SentMessage.objects.filter(pk=claim.pk).update(claimed_until=None)
+            return str(error)[:1000] or str(code)
         raise TemporaryFailure(f"the mail relay did not take message {key}: {error}") from error
-    SentMessage.objects.filter(pk=claim.pk).update(sent_at=timezone.now(), claimed_until=None)
-    return Outcome.SENT
+    return ""
 
 
 def _claim(key: str) -> SentMessage | None:
@@ -121,7 +142,7 @@ def _claim(key: str) -> SentMessage | None:
     try:
         with transaction.atomic():
             return SentMessage.objects.create(
-                key=key, message_id=_message_id(key), claimed_until=until, attempts=1
+                key=key, message_id=message_id(key), claimed_until=until, attempts=1
             )
     except IntegrityError:
         pass
@@ -136,7 +157,7 @@ def _claim(key: str) -> SentMessage | None:
     return None
 
 
-def _message_id(key: str) -> str:
+def message_id(key: str) -> str:
     """The same Message-ID on every attempt, so a duplicate reads as one message."""
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{key}".encode()).hexdigest()[:32]
     return f"<{digest}@{urlsplit(settings.BASE_URL).hostname or 'localhost'}>"

@@ -1,8 +1,11 @@
 """Who may see and change an organisation's things, as the organiser pages apply it.
 
 Someone outside an organisation gets a 404 for anything of it: a draft's existence is
-itself private. Members who may not edit get a 403.
+itself private. Members whose role does not allow an action get a 403. `PERMISSIONS` is
+the one table of which role may do what; every organiser view asks `require`.
 """
+
+from enum import Enum
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -11,7 +14,24 @@ from django.shortcuts import get_object_or_404
 from undersigned.accounts.models import User
 
 from .memberships import member_role
-from .models import EDITING_ROLES, Organisation, Role
+from .models import EDITING_ROLES, OWNING_ROLES, Organisation, Role
+
+
+class Action(Enum):
+    EDIT = "write, publish and close letters"
+    SEND_UPDATE = "write and send updates to signers"
+    RECORD_RESPONSE = "record a target's response"
+    DELIVER = "deliver a letter to its targets"
+    MANAGE = "change the organisation's settings"
+
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.EDIT: EDITING_ROLES,
+    Action.SEND_UPDATE: EDITING_ROLES,
+    Action.RECORD_RESPONSE: EDITING_ROLES,
+    Action.DELIVER: OWNING_ROLES,
+    Action.MANAGE: OWNING_ROLES,
+}
 
 
 class OrganiserRequest(HttpRequest):
@@ -27,9 +47,18 @@ def role_or_404(user: User, organisation: Organisation) -> Role:
     return role
 
 
+def may(role: Role, action: Action) -> bool:
+    return role in PERMISSIONS[action]
+
+
+def require(role: Role, action: Action) -> None:
+    if not may(role, action):
+        allowed = " and ".join(f"{r.label.lower()}s" for r in Role if r in PERMISSIONS[action])
+        raise PermissionDenied(f"Only {allowed} of the organisation may {action.value}.")
+
+
 def require_editing(role: Role) -> None:
-    if role not in EDITING_ROLES:
-        raise PermissionDenied("Only owners and editors of the organisation may do this.")
+    require(role, Action.EDIT)
 
 
 def organisation_for_editor(request: OrganiserRequest, slug: str) -> Organisation:

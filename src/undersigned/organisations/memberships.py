@@ -8,9 +8,9 @@ from undersigned.lib.slugs import free_slug
 from .models import Membership, Organisation, Role
 
 
-def organisation_create(*, name: str, owner: User) -> Organisation:
+def organisation_create(*, name: str, owner: User, contact_email: str = "") -> Organisation:
     slug = free_slug(Organisation.objects.all(), name, fallback="organisation")
-    organisation = Organisation(name=name, slug=slug)
+    organisation = Organisation(name=name, slug=slug, contact_email=contact_email)
     organisation.full_clean()
     with transaction.atomic():
         organisation.save()

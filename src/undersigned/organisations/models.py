@@ -6,6 +6,10 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     website = models.URLField(blank=True)
+    contact_email = models.EmailField(
+        blank=True,
+        help_text="Where signers' replies to updates go (the Reply-To of every update).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -20,6 +24,7 @@ class Role(models.TextChoices):
 
 
 EDITING_ROLES = frozenset({Role.OWNER, Role.EDITOR})
+OWNING_ROLES = frozenset({Role.OWNER})
 
 
 class Membership(models.Model):

@@ -4,4 +4,9 @@ from . import views
 
 urlpatterns = [
     path("dashboard/organisations/new/", views.organisation_new, name="organisation_new"),
+    path(
+        "dashboard/organisations/<slug:slug>/settings/",
+        views.organisation_settings,
+        name="organisation_settings",
+    ),
 ]

@@ -12,6 +12,8 @@ from undersigned.signing.models import Signature
 from undersigned.signing.presentation import Signatory, listing_order, signatories
 from undersigned.signing.public_count import PublicCount, Shown, count_line, public_count, shown
 
+from .story import letter_story
+
 RECENT_SIGNATURES = 10
 INSTITUTIONS_NAMED = 4
 
@@ -50,6 +52,7 @@ def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> di
         "form": form,
         "all_signatures": _all_signatures(count.total, about_count["count_line"][0]),
         "earlier_versions": max(0, letter.versions.count() - 1),
+        "story": letter_story(letter, count),
     }
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from undersigned.letters.models import FieldRule, Letter
 from undersigned.organisations.access import OrganiserRequest, role_or_404
 
-from .models import Signature
+from .models import Signature, SignatureQuerySet
 from .presentation import Audience, Signatory, listing_order, signatories
 from .public_count import names_revealed
 
@@ -29,6 +29,8 @@ COLUMNS: list[tuple[str, Callable[[Signatory], str]]] = [
     ("Comment", lambda shown: shown.comment),
     ("Confirmed on", lambda shown: shown.confirmed_on.isoformat() if shown.confirmed_on else ""),
 ]
+# What only organisers see, and only on letters anyone may sign (presentation.signatory).
+ORGANISERS_ONLY = ("Country", "Postal code", "Confirmed on")
 # A spreadsheet runs a cell that starts like a formula; a signer's text must stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,23 +62,33 @@ class _Line:
 
 
 def _lines(letter: Letter) -> Iterator[str]:
+    signatures = listing_order(
+        letter, Signature.objects.counted().filter(letter=letter), oldest_first=True
+    )
+    return signatories_csv(letter, signatures, Audience.ORGANISERS)
+
+
+def signatories_csv(
+    letter: Letter, signatures: SignatureQuerySet, audience: Audience
+) -> Iterator[str]:
+    """The lines of a CSV file of these signatures, as this audience may see them: the
+    header row alone while the letter's reveal threshold is not reached."""
     writer = csv.writer(_Line())
-    columns = _columns(letter)
+    columns = _columns(letter, audience)
     # The mark tells spreadsheets the file is UTF-8.
     yield "\ufeff" + writer.writerow([heading for heading, _value in columns])
     if not names_revealed(letter):
         return
-    signatures = listing_order(
-        letter, Signature.objects.counted().filter(letter=letter), oldest_first=True
-    )
-    for shown in signatories(letter, signatures.iterator(chunk_size=1000), Audience.ORGANISERS):
+    for shown in signatories(letter, signatures.iterator(chunk_size=1000), audience):
         yield writer.writerow([_cell(value(shown)) for _heading, value in columns])
 
 
-def _columns(letter: Letter) -> list[tuple[str, Callable[[Signatory], str]]]:
-    """Every column organisers may see, less a postal code the letter never asks for."""
-    asks_postal_code = letter.field_rule("postal_code") != FieldRule.OFF
-    return [column for column in COLUMNS if column[0] != "Postal code" or asks_postal_code]
+def _columns(letter: Letter, audience: Audience) -> list[tuple[str, Callable[[Signatory], str]]]:
+    """Every column this audience may see, less a postal code the letter never asks for."""
+    hidden = set() if audience == Audience.ORGANISERS else set(ORGANISERS_ONLY)
+    if letter.field_rule("postal_code") == FieldRule.OFF:
+        hidden.add("Postal code")
+    return [column for column in COLUMNS if column[0] not in hidden]
 
 
 def _cell(value: str) -> str:

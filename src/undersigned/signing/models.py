@@ -206,3 +206,26 @@ class SignatureEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.signature_id} on {self.letter_id}"
+
+
+class Unsubscription(models.Model):
+    """An address that asked for no more updates from an organisation, on any letter.
+
+    It holds a keyed hash of the address (lib.email_address.email_key), never the address.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="unsubscriptions"
+    )
+    address_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "address_key"], name="one_unsubscription_per_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Unsubscribed from {self.organisation_id}"

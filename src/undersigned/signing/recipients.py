@@ -4,11 +4,16 @@ Every email to a signer asks it, when it is enqueued and again when it is sent, 
 change meanwhile (a confirmation that forgot the address, a withdrawal) is respected.
 """
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from django.db import models
 
-from undersigned.letters.models import Eligibility
+from undersigned.letters.models import Eligibility, Letter
+from undersigned.lib.email_address import email_key
 
 from .models import Level, Signature
+from .unsubscriptions import is_unsubscribed, unsubscribed_keys
 
 
 class Purpose(models.TextChoices):
@@ -28,8 +33,7 @@ def recipient(signature: Signature, purpose: Purpose) -> str:
     so only the contact address the signer gave, if any, remains.
     """
     at_work = signature.letter.eligibility == Eligibility.DOMAINS
-    # Where the signer asked to be written to later; otherwise the address they signed with.
-    contact = signature.contact_email or ("" if at_work else signature.email)
+    contact = _contact(signature, at_work=at_work)
     if purpose == Purpose.PROOF:
         return signature.email if signature.level == Level.PENDING else ""
     if purpose == Purpose.REMINDER:
@@ -40,5 +44,47 @@ def recipient(signature: Signature, purpose: Purpose) -> str:
         # With a personal address given, even the link to withdraw stays out of work mail.
         return signature.contact_email if at_work else ""
     if purpose == Purpose.UPDATE:
-        return contact if signature.is_counted and signature.consent_updates else ""
+        address = _update_address(signature, contact)
+        organisation_id = signature.letter.organisation_id
+        if address and is_unsubscribed(organisation_id, email_key(address)):
+            return ""
+        return address
     raise ValueError(purpose)
+
+
+def _contact(signature: Signature, *, at_work: bool) -> str:
+    """Where the signer asked to be written to later; otherwise the address they signed with."""
+    return signature.contact_email or ("" if at_work else signature.email)
+
+
+def _update_address(signature: Signature, contact: str) -> str:
+    """Updates go to counted signatures whose signer consented, and never to work mail."""
+    return contact if signature.is_counted and signature.consent_updates else ""
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """One address an update may go to, by the signature that gave it and the address's
+    keyed hash: the address itself is read again, through the rule, when it is sent."""
+
+    signature_id: int
+    address_key: str
+
+
+def update_addressees(letter: Letter) -> Iterator[Addressee]:
+    """The UPDATE rule applied to every signature of a letter at once: each address once
+    (someone who signed twice through aliases gets one copy), none that unsubscribed."""
+    at_work = letter.eligibility == Eligibility.DOMAINS
+    unsubscribed = unsubscribed_keys(letter.organisation_id)
+    seen: set[str] = set()
+    candidates = Signature.objects.counted().filter(letter=letter, consent_updates=True)
+    fields = ("pk", "state", "consent_updates", "email", "contact_email")
+    for signature in candidates.only(*fields).order_by("pk").iterator(chunk_size=2000):
+        address = _update_address(signature, _contact(signature, at_work=at_work))
+        if not address:
+            continue
+        key = email_key(address)
+        if key in unsubscribed or key in seen:
+            continue
+        seen.add(key)
+        yield Addressee(signature.pk, key)

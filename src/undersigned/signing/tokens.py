@@ -34,3 +34,21 @@ def signature_id_from_manage_token(token: str) -> int | None:
     except (signing.BadSignature, ValueError, TypeError, KeyError):
         return None
     return signature_id if isinstance(signature_id, int) else None
+
+
+UNSUBSCRIBE_SALT = "undersigned.signing.unsubscribe"
+
+
+def unsubscribe_token(organisation_id: int, address_key: str) -> str:
+    """The link in every update: it never expires, so a year-old email's link still works."""
+    return signing.dumps([organisation_id, address_key], salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscription_from_token(token: str) -> tuple[int, str] | None:
+    try:
+        organisation_id, address_key = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(organisation_id, int) or not isinstance(address_key, str):
+        return None
+    return organisation_id, address_key

@@ -1,0 +1,36 @@
+"""A target's response: recorded by an editor, published under its delivery, and told to
+the signers who asked for news through an update drafted from it."""
+
+from undersigned.accounts.models import User
+from undersigned.letters.models import Letter
+from undersigned.updates.models import Kind, Update
+
+from .models import Delivery, Response
+
+
+def response_record(*, letter: Letter, response: Response, by: User | None) -> Response:
+    """Save the response under the latest delivery to its target, if there is one."""
+    response.letter = letter
+    response.created_by = by
+    response.delivery = (
+        Delivery.objects.delivered()
+        .filter(letter=letter, targets=response.target)
+        .order_by("-number")
+        .first()
+    )
+    response.save()
+    return response
+
+
+def response_update_draft(response: Response, *, by: User | None) -> Update:
+    """An update telling signers what the target answered, for an editor to read and send."""
+    quoted = "\n".join(f"> {line}" if line else ">" for line in response.text.splitlines())
+    source = f"\n\nRead it in full: {response.source_url}" if response.source_url else ""
+    return Update.objects.create(
+        letter=response.letter,
+        kind=Kind.RESPONSE,
+        subject=f"{response.target.name} answered our letter",
+        body=f"On {response.responded_on:%-d %B %Y}, {response.target} answered:\n\n"
+        f"{quoted}{source}",
+        created_by=by,
+    )

@@ -1,0 +1,94 @@
+"""Deliveries as background tasks: build the files, then email them to each target once."""
+
+import logging
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from undersigned.mail.lists import sender_on_behalf_of
+from undersigned.mail.messages import Outcome, TemporaryFailure, message_build, messages_send_once
+from undersigned.signing.tasks import RETRY_DELAYS
+
+from .delivering import delivery_files_build, email_address_of
+from .models import Delivery, DeliveryStatus, DeliveryTarget, Method
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def build_delivery(delivery_id: int, attempt: int = 1) -> None:
+    delivery = (
+        Delivery.objects.select_related("letter", "letter__organisation", "letter_version")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        return
+    if not delivery.pdf:
+        delivery_files_build(delivery)
+    if delivery.method == Method.MANUAL:
+        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED)
+        return
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PREPARING).update(
+        status=DeliveryStatus.SENDING
+    )
+    try:
+        _email(delivery)
+    except TemporaryFailure:
+        if attempt > len(RETRY_DELAYS):
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.FAILED, error="The mail relay could not be reached."
+            )
+            raise
+        run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
+        build_delivery.using(run_after=run_after).enqueue(delivery_id, attempt=attempt + 1)
+
+
+def _email(delivery: Delivery) -> None:
+    """The letter with its PDF and CSV to each target not yet sent to; the delivery is
+    delivered once the relay took it for at least one of them."""
+    letter = delivery.letter
+    organisation = letter.organisation
+    waiting = list(
+        delivery.recipients.filter(sent_at__isnull=True, refused="").select_related("target")
+    )
+    pdf = delivery.pdf.read()
+    csv = delivery.csv.read()
+    context = {
+        "delivery": delivery,
+        "letter": letter,
+        "organisation": organisation,
+        "letter_url": settings.BASE_URL + letter.get_absolute_url(),
+        "carried": letter.shown_number(delivery.signatures),
+    }
+    batch = []
+    for recipient in waiting:
+        message = message_build(
+            "deliveries/email/delivery",
+            to=email_address_of(recipient.target),
+            context={**context, "target": recipient.target},
+            from_email=sender_on_behalf_of(organisation.name),
+            reply_to=organisation.contact_email,
+        )
+        name = f"{letter.slug}-{delivery.number}"
+        message.attach(f"{name}.pdf", pdf, "application/pdf")
+        message.attach(f"{name}-signatories.csv", csv, "text/csv")
+        batch.append((f"delivery:{delivery.pk}:{recipient.target_id}", message))
+    outcomes = messages_send_once(batch)
+    now = timezone.now()
+    for recipient in waiting:
+        outcome = outcomes[f"delivery:{delivery.pk}:{recipient.target_id}"]
+        if outcome == Outcome.REFUSED:
+            DeliveryTarget.objects.filter(pk=recipient.pk).update(refused="Refused by the relay.")
+        else:
+            DeliveryTarget.objects.filter(pk=recipient.pk, sent_at__isnull=True).update(sent_at=now)
+    if delivery.recipients.filter(sent_at__isnull=False).exists():
+        Delivery.objects.filter(pk=delivery.pk).filter(
+            Q(delivered_at__isnull=True) | Q(status=DeliveryStatus.SENDING)
+        ).update(status=DeliveryStatus.DELIVERED, delivered_at=now)
+    else:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, error="The relay refused every target's address."
+        )

@@ -1,0 +1,142 @@
+"""Delivering a letter and recording its targets' responses (organisers), and the
+delivered PDF anyone may download."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from undersigned.letters.models import Letter
+from undersigned.organisations.access import Action, OrganiserRequest, may, require, role_or_404
+
+from .delivering import delivery_start
+from .forms import DeliveryForm, ResponseForm
+from .models import Delivery, Method, Response
+from .responses import response_record, response_update_draft
+
+
+def _member_letter(request: OrganiserRequest, slug: str) -> tuple[Letter, bool, bool]:
+    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
+    role = role_or_404(request.user, letter.organisation)
+    return letter, may(role, Action.DELIVER), may(role, Action.RECORD_RESPONSE)
+
+
+@login_required
+@never_cache
+def letter_deliveries(request: OrganiserRequest, slug: str) -> HttpResponse:
+    """The letter's deliveries and responses, and the forms to add one (to those allowed)."""
+    letter, can_deliver, can_respond = _member_letter(request, slug)
+    form = DeliveryForm(letter=letter) if can_deliver and letter.is_public else None
+    context = {
+        "letter": letter,
+        "deliveries": letter.deliveries.prefetch_related("recipients__target"),
+        "responses": letter.responses.select_related("target"),
+        "form": form,
+        "response_form": ResponseForm(letter=letter) if can_respond else None,
+        "can_deliver": can_deliver,
+        "can_respond": can_respond,
+    }
+    return render(request, "deliveries/manage.html", context)
+
+
+@login_required
+@require_POST
+def delivery_new(request: OrganiserRequest, slug: str) -> HttpResponse:
+    letter, _can_deliver, _can_respond = _member_letter(request, slug)
+    require(role_or_404(request.user, letter.organisation), Action.DELIVER)
+    form = DeliveryForm(request.POST, letter=letter)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            delivery = delivery_start(
+                letter=letter,
+                method=Method(data["method"]),
+                targets=list(data["targets"]),
+                closes_signing=data.get("closes_signing", False),
+                how=data["how"],
+                note=data["note"],
+                delivered_on=data["delivered_on"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Delivery {delivery.number} is recorded. Its PDF is being built"
+                + (" and emailed to the targets." if delivery.method == Method.EMAIL else "."),
+            )
+            return redirect("letter_deliveries", slug=letter.slug)
+    context = {
+        "letter": letter,
+        "deliveries": letter.deliveries.prefetch_related("recipients__target"),
+        "responses": letter.responses.select_related("target"),
+        "form": form,
+        "response_form": None,
+        "can_deliver": True,
+        "can_respond": False,
+    }
+    return render(request, "deliveries/manage.html", context, status=400)
+
+
+@login_required
+@never_cache
+def response_new(request: OrganiserRequest, slug: str) -> HttpResponse:
+    letter, _can_deliver, _can_respond = _member_letter(request, slug)
+    require(role_or_404(request.user, letter.organisation), Action.RECORD_RESPONSE)
+    form = ResponseForm(request.POST if request.method == "POST" else None, letter=letter)
+    if form.is_valid():
+        response = response_record(letter=letter, response=form.save(commit=False), by=request.user)
+        messages.success(
+            request,
+            "The response is on the letter's page. Tell the signers who asked for news "
+            "with the update below.",
+        )
+        return redirect("response_update", pk=response.pk)
+    return render(request, "deliveries/response_form.html", {"letter": letter, "form": form})
+
+
+@login_required
+@never_cache
+def response_update(request: OrganiserRequest, pk: int) -> HttpResponse:
+    """Offer, then draft, an update filled in from a response."""
+    response = get_object_or_404(
+        Response.objects.select_related("letter", "letter__organisation", "target"), pk=pk
+    )
+    require(role_or_404(request.user, response.letter.organisation), Action.SEND_UPDATE)
+    if request.method == "POST":
+        update = response_update_draft(response, by=request.user)
+        return redirect("update_edit", pk=update.pk)
+    return render(request, "deliveries/response_update.html", {"response": response})
+
+
+def delivery_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
+    """The delivered PDF: it holds only what the letter's page shows."""
+    letter = get_object_or_404(Letter.objects.public(), slug=slug)
+    delivery = get_object_or_404(Delivery.objects.delivered(), letter=letter, number=number)
+    if not delivery.pdf:
+        raise Http404("The PDF is not built yet.")
+    response = FileResponse(
+        delivery.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"{letter.slug}-delivery-{number}.pdf",
+    )
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@login_required
+def delivery_csv(request: OrganiserRequest, pk: int) -> FileResponse:
+    delivery = get_object_or_404(Delivery.objects.select_related("letter__organisation"), pk=pk)
+    role_or_404(request.user, delivery.letter.organisation)
+    if not delivery.csv:
+        raise Http404("The CSV is not built yet.")
+    return FileResponse(
+        delivery.csv.open("rb"),
+        content_type="text/csv; charset=utf-8",
+        as_attachment=True,
+        filename=f"{delivery.letter.slug}-delivery-{delivery.number}.csv",
+    )

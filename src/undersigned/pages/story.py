@@ -1,0 +1,77 @@
+"""A campaign's story on its letter page, in order: published, milestones, updates,
+delivered, answered."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from undersigned.deliveries.models import Delivery, Response
+from undersigned.letters.models import Letter
+from undersigned.signing.public_count import PublicCount
+from undersigned.updates.models import Milestone, Update
+
+
+@dataclass(frozen=True)
+class Chapter:
+    kind: str  # published, milestone, update, delivered, response
+    at: datetime.datetime
+    milestone: Milestone | None = None
+    update: Update | None = None
+    delivery: Delivery | None = None
+    responses: list[Response] = field(default_factory=list)
+    response: Response | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    chapters: list[Chapter]
+    updates: list[Update]  # newest first
+    milestone: Milestone | None  # the latest goal reached
+    delivery: Delivery | None  # the latest delivery
+    since_delivery: str  # "12" signatures since it, in the letter's steps; "" if none
+
+    @property
+    def has_more_than_publication(self) -> bool:
+        return len(self.chapters) > 1
+
+
+def letter_story(letter: Letter, count: PublicCount) -> Story:
+    milestones = list(letter.milestones.all())
+    updates = list(letter.updates.published())
+    deliveries = list(
+        Delivery.objects.delivered().filter(letter=letter).prefetch_related("targets")
+    )
+    responses = list(letter.responses.select_related("target"))
+    chapters = []
+    if letter.published_at:
+        chapters.append(Chapter("published", letter.published_at))
+    chapters += [Chapter("milestone", m.reached_at, milestone=m) for m in milestones]
+    chapters += [Chapter("update", u.sent_at, update=u) for u in updates if u.sent_at]
+    for delivery in deliveries:
+        assert delivery.delivered_at is not None
+        delivery.letter = letter
+        answered = [r for r in responses if r.delivery_id == delivery.pk]
+        chapters.append(
+            Chapter("delivered", delivery.delivered_at, delivery=delivery, responses=answered)
+        )
+    delivered = {delivery.pk for delivery in deliveries}
+    chapters += [
+        Chapter("response", _noon(r.responded_on), response=r)
+        for r in responses
+        if r.delivery_id not in delivered
+    ]
+    chapters.sort(key=lambda chapter: chapter.at)
+    latest = deliveries[-1] if deliveries else None
+    since = max(0, count.total - latest.total) if latest else 0
+    return Story(
+        chapters=chapters,
+        updates=updates,
+        milestone=milestones[0] if milestones else None,
+        delivery=latest,
+        since_delivery=letter.shown_number(since) if since else "",
+    )
+
+
+def _noon(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UpdatesConfig(AppConfig):
+    name = "undersigned.updates"
+    verbose_name = "Updates to signers, and milestones"

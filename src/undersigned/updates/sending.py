@@ -1,0 +1,297 @@
+"""Sending an update to its recipients: a crash cannot spoil it.
+
+An editor's send lists nobody yet: it marks the update sending and enqueues the task that
+lists its recipients (`recipients_list`), each address once, as rows of `UpdateRecipient`.
+Senders then take rows a batch at a time with a conditional UPDATE that claims them for a
+lease, hand each message to the relay, and record each answer as soon as it comes:
+
+- a worker killed before the relay took a message leaves its claim to lapse, and the next
+  sender takes the row again: nobody is skipped;
+- a row recorded as sent is never claimed again: nobody gets a second copy, except in the
+  one window left, between the relay's "250 accepted" and the commit of the record (one
+  UPDATE of one row, well under a millisecond on either database). A crash exactly then
+  sends that one message again, with the same Message-ID, which mail clients show once.
+
+The send rate (UPDATE_SEND_RATE, messages a second) is one clock for every worker: each
+batch reserves its slots on the update's row before it sends.
+"""
+
+import logging
+import time
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.db.models import Count, F, Min, Q
+from django.utils import timezone
+
+from undersigned.lib.email_address import email_key
+from undersigned.mail.messages import (
+    TemporaryFailure,
+    message_deliver,
+    message_id,
+    relay_connection,
+)
+from undersigned.signing.models import Signature
+from undersigned.signing.recipients import Purpose, recipient, update_addressees
+
+from .emails import update_message
+from .models import RecipientStatus, Update, UpdateRecipient, UpdateStatus
+
+logger = logging.getLogger(__name__)
+
+# After a relay refused for now or timed out, try that recipient again after these delays;
+# after the last, it is marked failed.
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
+BATCH_MAX = 100
+LIST_CHUNK = 2000
+
+
+class AlreadySent(Exception):
+    """The update was sent already: sending it again would write to everyone twice."""
+
+
+def update_send(update: Update) -> None:
+    """An editor's send: the update goes public (unless for signers only) and out."""
+    from .tasks import list_recipients
+
+    with transaction.atomic():
+        started = Update.objects.filter(pk=update.pk, status=UpdateStatus.DRAFT).update(
+            status=UpdateStatus.SENDING, sent_at=timezone.now()
+        )
+        if not started:
+            raise AlreadySent(f"“{update.subject}” was sent already.")
+        list_recipients.enqueue(update.pk)
+    update.refresh_from_db()
+
+
+def update_reach(update: Update) -> int:
+    """How many addresses the update would go to if it were sent now."""
+    return sum(1 for _addressee in update_addressees(update.letter))
+
+
+def recipients_list(update: Update) -> int:
+    """Write a row for every address the update may go to; safe to run again."""
+    if update.finished_at:
+        return 0
+    added = 0
+    chunk: list[UpdateRecipient] = []
+    for addressee in update_addressees(update.letter):
+        chunk.append(
+            UpdateRecipient(
+                update=update,
+                signature_id=addressee.signature_id,
+                address_key=addressee.address_key,
+            )
+        )
+        if len(chunk) == LIST_CHUNK:
+            added += _add(chunk)
+            chunk = []
+    return added + _add(chunk)
+
+
+def _add(rows: list[UpdateRecipient]) -> int:
+    UpdateRecipient.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Progress:
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.sent + self.failed + self.skipped
+
+
+def update_progress(update: Update) -> Progress:
+    """How far sending is, as the dashboard shows it; a claimed row is still queued."""
+    counts = dict(
+        UpdateRecipient.objects.filter(update=update)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return Progress(
+        queued=counts.get(RecipientStatus.QUEUED, 0) + counts.get(RecipientStatus.SENDING, 0),
+        sent=counts.get(RecipientStatus.SENT, 0),
+        failed=counts.get(RecipientStatus.FAILED, 0),
+        skipped=counts.get(RecipientStatus.SKIPPED, 0),
+    )
+
+
+def recipients_send(update: Update, *, seconds: float) -> datetime | None:
+    """Send to claimed recipients for about `seconds`; when to come back, or None once
+    nobody is left to send to."""
+    deadline = time.monotonic() + seconds
+    sender = _Sender(update)
+    try:
+        while time.monotonic() < deadline:
+            batch = _claim(update, _batch_size())
+            if not batch:
+                break
+            sender.send(batch)
+    finally:
+        sender.close()
+    if time.monotonic() < deadline:
+        return _finish_or_wait(update)
+    return timezone.now()
+
+
+def _batch_size() -> int:
+    rate = settings.UPDATE_SEND_RATE
+    return max(1, min(BATCH_MAX, int(rate))) if rate else BATCH_MAX
+
+
+def _ready(now: datetime) -> Q:
+    waiting_done = Q(not_before__isnull=True) | Q(not_before__lte=now)
+    lapsed = Q(status=RecipientStatus.SENDING, claimed_until__lt=now)
+    return (Q(status=RecipientStatus.QUEUED) & waiting_done) | lapsed
+
+
+def _claim(update: Update, size: int) -> list[UpdateRecipient]:
+    """Take up to `size` rows for this sender with a conditional UPDATE, committed before
+    any message goes out. Rows whose claim lapsed (their sender died) are taken again."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        ready = UpdateRecipient.objects.filter(_ready(now), update=update).order_by("pk")
+        ids = list(ready.select_for_update(skip_locked=True).values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        UpdateRecipient.objects.filter(_ready(now), pk__in=ids).update(
+            status=RecipientStatus.SENDING,
+            claimed_by=token,
+            claimed_until=now + timedelta(seconds=settings.TASK_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    return list(UpdateRecipient.objects.filter(claimed_by=token).order_by("pk"))
+
+
+class _Sender:
+    """One connection to the relay, kept across batches, and the send rate's clock."""
+
+    def __init__(self, update: Update) -> None:
+        self.update = update
+        self.connection: BaseEmailBackend | None = None
+        self.open = ExitStack()
+
+    def send(self, batch: list[UpdateRecipient]) -> None:
+        signatures = Signature.objects.in_bulk([row.signature_id for row in batch])
+        start = _reserve_slots(self.update, len(batch))
+        rate = settings.UPDATE_SEND_RATE
+        for number, row in enumerate(batch):
+            if rate:
+                _sleep_until(start + timedelta(seconds=number / rate))
+            try:
+                self._send_one(row, signatures.get(row.signature_id))
+            except TemporaryFailure as failure:
+                self.close()
+                _release(batch[number:], str(failure))
+                return
+
+    def _send_one(self, row: UpdateRecipient, signature: Signature | None) -> None:
+        address = ""
+        if signature is not None:
+            signature.letter = self.update.letter
+            address = recipient(signature, Purpose.UPDATE)
+        if not address or email_key(address) != row.address_key:
+            # Withdrawn, unsubscribed or no longer counted since the list was made.
+            _record(row, RecipientStatus.SKIPPED)
+            return
+        message = update_message(self.update, to=address, address_key=row.address_key)
+        key = f"update:{self.update.pk}:{row.address_key}"
+        message.extra_headers["Message-ID"] = message_id(key)
+        refusal = message_deliver(self._connection(), message, key=key)
+        if refusal:
+            _record(row, RecipientStatus.FAILED, error=refusal)
+        else:
+            _record(row, RecipientStatus.SENT)
+
+    def _connection(self) -> BaseEmailBackend:
+        if self.connection is None:
+            self.connection = self.open.enter_context(relay_connection())
+        return self.connection
+
+    def close(self) -> None:
+        self.open.close()
+        self.connection = None
+
+
+def _record(row: UpdateRecipient, status: RecipientStatus, *, error: str = "") -> None:
+    UpdateRecipient.objects.filter(pk=row.pk, claimed_by=row.claimed_by).update(
+        status=status,
+        claimed_by="",
+        claimed_until=None,
+        sent_at=timezone.now() if status == RecipientStatus.SENT else None,
+        error=error,
+    )
+
+
+def _release(rows: list[UpdateRecipient], error: str) -> None:
+    """After a relay that refused for now or did not answer: each row waits for its next
+    try, or fails after its last."""
+    now = timezone.now()
+    for row in rows:
+        if row.attempts > len(RETRY_DELAYS):
+            logger.warning("Update recipient %s failed after %d tries.", row.pk, row.attempts)
+            _record(row, RecipientStatus.FAILED, error=error[:1000])
+            continue
+        UpdateRecipient.objects.filter(pk=row.pk, claimed_by=row.claimed_by).update(
+            status=RecipientStatus.QUEUED,
+            claimed_by="",
+            claimed_until=None,
+            not_before=now + RETRY_DELAYS[row.attempts - 1],
+            error=error[:1000],
+        )
+
+
+def _reserve_slots(update: Update, number: int) -> datetime:
+    """Book `number` sends on the update's clock, shared by all workers; when to start."""
+    now = timezone.now()
+    rate = settings.UPDATE_SEND_RATE
+    if not rate:
+        return now
+    for _try in range(50):
+        booked = Update.objects.filter(pk=update.pk).values_list("next_slot_at", flat=True).get()
+        start = max(now, booked) if booked else now
+        end = start + timedelta(seconds=number / rate)
+        if Update.objects.filter(pk=update.pk, next_slot_at=booked).update(next_slot_at=end):
+            return start
+        now = timezone.now()
+    return now
+
+
+def _sleep_until(moment: datetime) -> None:
+    wait = (moment - timezone.now()).total_seconds()
+    if wait > 0:
+        time.sleep(wait)
+
+
+def _finish_or_wait(update: Update) -> datetime | None:
+    """None once every row is sent, failed or skipped (and the update is marked sent);
+    otherwise when a row waiting for a retry, or held by another sender, is due."""
+    waiting = UpdateRecipient.objects.filter(
+        update=update, status__in=(RecipientStatus.QUEUED, RecipientStatus.SENDING)
+    ).aggregate(
+        retry=Min("not_before", filter=Q(status=RecipientStatus.QUEUED)),
+        held=Min("claimed_until", filter=Q(status=RecipientStatus.SENDING)),
+        queued=Count("pk", filter=Q(status=RecipientStatus.QUEUED)),
+        sending=Count("pk", filter=Q(status=RecipientStatus.SENDING)),
+    )
+    if not waiting["queued"] and not waiting["sending"]:
+        Update.objects.filter(pk=update.pk, finished_at__isnull=True).update(
+            status=UpdateStatus.SENT, finished_at=timezone.now()
+        )
+        return None
+    if waiting["queued"] and waiting["retry"] is None:
+        return timezone.now()  # queued rows arrived while this sender ran
+    due = [moment for moment in (waiting["retry"], waiting["held"]) if moment is not None]
+    return min(due)
