@@ -70,6 +70,12 @@ def delivery_start(
         raise ValidationError("Say on which day it was delivered.")
     if delivered_on and delivered_on > timezone.localdate():
         raise ValidationError("A delivery cannot be recorded for a day still to come.")
+    published_on = timezone.localdate(letter.published_at) if letter.published_at else None
+    if delivered_on and published_on and delivered_on < published_on:
+        raise ValidationError(
+            f"The letter was published on {published_on:%-d %B %Y}: it cannot have been "
+            "delivered before."
+        )
     now = timezone.now()
     with transaction.atomic():
         version = letter.versions.order_by("-number").first()
