@@ -13,7 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from tests.conftest import make_letter, run_tasks, signed_and_confirmed
-from tests.mail.conftest import Relay, relay, use_relay  # noqa: F401  (relay: the fixture)
+from tests.mail.conftest import Relay, use_relay
 from undersigned.accounts.models import User
 from undersigned.deliveries.models import Delivery, DeliveryStatus, Response
 from undersigned.letters.models import Eligibility, FieldRule, Letter, Status, Target
@@ -115,9 +115,7 @@ def test_an_academic_letter_is_delivered_grouped_by_institution(
 ) -> None:
     signed_and_confirmed(academic_letter, "ada@stanford.edu", "Ada Lovelace", title="Professor")
     signed_and_confirmed(academic_letter, "alan@mit.edu", "Alan Turing", title="Lecturer")
-    _deliver(
-        owner, academic_letter, method="manual", delivered_on=timezone.localdate().isoformat()
-    )
+    _deliver(owner, academic_letter, method="manual", delivered_on=timezone.localdate().isoformat())
     run_tasks()
 
     text = _pdf_text(Delivery.objects.get().pdf.read())

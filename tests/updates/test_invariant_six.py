@@ -12,7 +12,7 @@ from tests.mail.conftest import Relay, use_relay
 from tests.updates.conftest import draft, signer
 from undersigned.letters.models import Letter
 from undersigned.signing.recipients import Purpose, recipient
-from undersigned.updates.sending import update_send
+from undersigned.updates.publishing import update_send
 
 
 def test_updates_reach_only_consenting_signers_and_each_unsubscribes_in_one_click(

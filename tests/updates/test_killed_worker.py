@@ -21,7 +21,7 @@ from tests.processes import logs, stop, wait_for, wait_for_other_sessions_to_end
 from undersigned.letters.models import Letter
 from undersigned.signing.signatures import Confirmed, SignatureInput, signatures_add_confirmed
 from undersigned.updates.models import RecipientStatus, Update, UpdateRecipient, UpdateStatus
-from undersigned.updates.sending import update_send
+from undersigned.updates.publishing import update_send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from undersigned.letters.models import Letter
 from undersigned.organisations.memberships import organisation_create
 from undersigned.organisations.models import Membership, Organisation, Role
 from undersigned.updates.models import Update, UpdateStatus
-from undersigned.updates.sending import update_send
+from undersigned.updates.publishing import update_send
 
 
 def _client(user: User) -> Client:

@@ -12,7 +12,7 @@ from undersigned.signing.recipients import Purpose, recipient, update_addressees
 from undersigned.signing.signatures import signature_withdraw
 from undersigned.signing.unsubscriptions import unsubscribe
 from undersigned.updates.models import RecipientStatus, UpdateRecipient
-from undersigned.updates.sending import update_send
+from undersigned.updates.publishing import update_send
 
 
 def _sent_to(letter: Letter) -> list[str]:

@@ -15,7 +15,8 @@ from tests.updates.conftest import signer
 from undersigned.letters.models import Letter
 from undersigned.organisations.models import Organisation
 from undersigned.updates.models import RecipientStatus, Update, UpdateRecipient, UpdateStatus
-from undersigned.updates.sending import RETRY_DELAYS, update_progress, update_send
+from undersigned.updates.publishing import AlreadySent, update_send
+from undersigned.updates.sending import RETRY_DELAYS, update_progress
 
 
 @pytest.fixture
@@ -130,8 +131,6 @@ def test_a_relay_back_in_time_delivers_on_the_retry(
 
 
 def test_sending_twice_is_refused(petition: Letter, update: Update, relayed: Relay) -> None:
-    from undersigned.updates.sending import AlreadySent
-
     update_send(update)
     with pytest.raises(AlreadySent):
         update_send(update)

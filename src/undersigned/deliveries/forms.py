@@ -5,13 +5,12 @@ from django.utils import timezone
 
 from undersigned.letters.models import Letter, Target
 
-from .delivering import email_address_of
 from .models import Method, Response
 
 
 class TargetChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Target) -> str:
-        address = email_address_of(obj)
+        address = obj.email_address
         return f"{obj} — {address}" if address else f"{obj} (no email address)"
 
 
@@ -55,7 +54,7 @@ class DeliveryForm(forms.Form):
         super().__init__(*args, **kwargs)
         targets = letter.targets.all()
         self.fields["targets"].queryset = targets  # type: ignore[attr-defined]
-        self.fields["targets"].initial = [t.pk for t in targets if email_address_of(t)]
+        self.fields["targets"].initial = [t.pk for t in targets if t.email_address]
         if not letter.is_open:
             del self.fields["closes_signing"]
 

@@ -11,7 +11,7 @@ from undersigned.mail.lists import sender_on_behalf_of
 from undersigned.mail.messages import Outcome, TemporaryFailure, message_build, messages_send_once
 from undersigned.signing.tasks import RETRY_DELAYS
 
-from .delivering import delivery_files_build, email_address_of
+from .documents import delivery_files_build
 from .models import Delivery, DeliveryStatus, DeliveryTarget, Method
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _email(delivery: Delivery) -> None:
     for recipient in waiting:
         message = message_build(
             "deliveries/email/delivery",
-            to=email_address_of(recipient.target),
+            to=recipient.target.email_address,
             context={**context, "target": recipient.target},
             from_email=sender_on_behalf_of(organisation.name),
             reply_to=organisation.contact_email,

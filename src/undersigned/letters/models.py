@@ -1,7 +1,7 @@
 import hashlib
 
 from django.core.exceptions import ValidationError
-from django.core.validators import DomainNameValidator, MinValueValidator
+from django.core.validators import DomainNameValidator, MinValueValidator, validate_email
 from django.db import models
 from django.urls import reverse
 
@@ -263,3 +263,13 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return ", ".join(part for part in (self.name, self.role, self.organisation) if part)
+
+    @property
+    def email_address(self) -> str:
+        """The delivery address if it is an email address, else "" (a postal one, say)."""
+        address = self.delivery_address.strip()
+        try:
+            validate_email(address)
+        except ValidationError:
+            return ""
+        return address

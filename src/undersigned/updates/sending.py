@@ -1,7 +1,8 @@
 """Sending an update to its recipients: a crash cannot spoil it.
 
-An editor's send lists nobody yet: it marks the update sending and enqueues the task that
-lists its recipients (`recipients_list`), each address once, as rows of `UpdateRecipient`.
+An editor's send (publishing.update_send) lists nobody yet: it marks the update sending and
+enqueues the task that lists its recipients (`recipients_list`), each address once, as
+rows of `UpdateRecipient`.
 Senders then take rows a batch at a time with a conditional UPDATE that claims them for a
 lease, hand each message to the relay, and record each answer as soon as it comes:
 
@@ -49,24 +50,6 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
 BATCH_MAX = 100
 LIST_CHUNK = 2000
-
-
-class AlreadySent(Exception):
-    """The update was sent already: sending it again would write to everyone twice."""
-
-
-def update_send(update: Update) -> None:
-    """An editor's send: the update goes public (unless for signers only) and out."""
-    from .tasks import list_recipients
-
-    with transaction.atomic():
-        started = Update.objects.filter(pk=update.pk, status=UpdateStatus.DRAFT).update(
-            status=UpdateStatus.SENDING, sent_at=timezone.now()
-        )
-        if not started:
-            raise AlreadySent(f"“{update.subject}” was sent already.")
-        list_recipients.enqueue(update.pk)
-    update.refresh_from_db()
 
 
 def update_reach(update: Update) -> int:

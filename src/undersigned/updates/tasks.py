@@ -4,8 +4,6 @@ Each slice runs well inside a task's lease (TASK_LEASE_SECONDS) and enqueues the
 a worker killed mid-slice is replaced by the lease watchdog and loses nothing.
 """
 
-import uuid
-
 from django.conf import settings
 from django_tasks import task
 
@@ -50,10 +48,6 @@ def send_update_test(update_id: int, user_id: int, attempt: str) -> None:
     message = update_message(update, to=user.email, address_key=email_key(user.email))
     message.subject = f"[Test] {message.subject}"
     message_send_once(message, key=f"update_test:{update_id}:{attempt}")
-
-
-def update_test_enqueue(update: Update, user: User) -> None:
-    send_update_test.enqueue(update.pk, user.pk, uuid.uuid4().hex)
 
 
 def _loaded(update_id: int) -> Update | None:

@@ -22,8 +22,8 @@ from undersigned.signing.unsubscriptions import is_unsubscribed, resubscribe, un
 from .emails import update_message
 from .forms import UpdateForm
 from .models import Update
-from .sending import AlreadySent, update_progress, update_reach, update_send
-from .tasks import update_test_enqueue
+from .publishing import AlreadySent, update_send, update_test_send
+from .sending import update_progress, update_reach
 
 
 def _member_letter(request: OrganiserRequest, slug: str, action: Action | None = None) -> Letter:
@@ -125,7 +125,7 @@ def update_progress_json(request: OrganiserRequest, pk: int) -> JsonResponse:
 @require_POST
 def update_test(request: OrganiserRequest, pk: int) -> HttpResponse:
     update = _member_update(request, pk, Action.SEND_UPDATE)
-    update_test_enqueue(update, request.user)
+    update_test_send(update, request.user)
     messages.success(request, f"A test is on its way to {request.user.email}.")
     return redirect("update_organiser", pk=update.pk)
 

@@ -1,0 +1,101 @@
+"""A delivery's PDF and CSV: the letter as delivered, and the signatures it carries
+exactly as the public sees them; below a reveal threshold, no names at all."""
+
+import datetime
+import tempfile
+from collections.abc import Iterator
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from django.core.files.base import ContentFile, File
+from django.utils import timezone
+
+from undersigned.letters.models import Eligibility, FieldRule, Letter
+from undersigned.signing.export import signatories_csv
+from undersigned.signing.models import Signature, SignatureQuerySet
+from undersigned.signing.presentation import Audience, Signatory, listing_order, signatories
+from undersigned.signing.public_count import names_revealed
+
+from .models import Delivery
+
+if TYPE_CHECKING:
+    from .pdf import DeliveryDocument
+
+
+def carried(
+    letter: Letter, since: datetime.datetime | None, until: datetime.datetime
+) -> SignatureQuerySet:
+    """The counted signatures a delivery carries: confirmed after `since`, up to `until`."""
+    signatures = Signature.objects.counted().filter(letter=letter, confirmed_at__lte=until)
+    return signatures.filter(confirmed_at__gt=since) if since else signatures
+
+
+def by_institution(letter: Letter) -> bool:
+    """Grouped by institution where the letter asks for one."""
+    return (
+        letter.eligibility == Eligibility.ACADEMIC
+        or letter.field_rule("affiliation") != FieldRule.OFF
+    )
+
+
+def delivery_files_build(delivery: Delivery) -> None:
+    """Write the delivery's PDF and CSV, and keep them in the delivery's files."""
+    from .pdf import pdf_write  # its fonts load only in the worker that builds one
+
+    letter = delivery.letter
+    document = delivery_document(delivery)
+    name = f"{letter.slug}-delivery-{delivery.number}"
+    with tempfile.TemporaryFile() as out:
+        pdf_write(document, out)
+        out.seek(0)
+        delivery.pdf.save(f"{name}.pdf", File(out), save=False)
+    rows = carried(letter, delivery.since, delivery.until)
+    lines = signatories_csv(letter, listing_order(letter, rows, oldest_first=True), Audience.PUBLIC)
+    delivery.csv.save(f"{name}.csv", ContentFile("".join(lines).encode()), save=False)
+    Delivery.objects.filter(pk=delivery.pk).update(pdf=delivery.pdf.name, csv=delivery.csv.name)
+
+
+def delivery_document(delivery: Delivery) -> "DeliveryDocument":
+    from .pdf import DeliveryDocument
+
+    letter = delivery.letter
+    version = delivery.letter_version
+    shown = names_revealed(letter)
+    grouped = by_institution(letter)
+    rows = listing_order(
+        letter,
+        carried(letter, delivery.since, delivery.until),
+        by_institution=grouped,
+        oldest_first=True,
+    )
+    counts = [("Signatures", letter.shown_number(delivery.total))]
+    if delivery.verified:
+        counts.append(("Verified", letter.shown_number(delivery.verified)))
+    if delivery.is_addendum:
+        counts.append(("In this addendum", letter.shown_number(delivery.signatures)))
+    return DeliveryDocument(
+        title=version.title,
+        targets=[str(target) for target in delivery.targets.all()],
+        organisation=letter.organisation.name,
+        body=version.body,
+        demands=version.demand_list,
+        pledge=version.pledge,
+        delivered_on=timezone.localdate(delivery.delivered_at or delivery.until),
+        version_number=version.number,
+        version_hash=version.text_hash,
+        counts=counts,
+        names_shown=shown,
+        groups=_groups(letter, rows, grouped=grouped) if shown else iter(()),
+        addendum_since=timezone.localdate(delivery.since) if delivery.since else None,
+    )
+
+
+def _groups(
+    letter: Letter, rows: SignatureQuerySet, *, grouped: bool
+) -> Iterator[tuple[str, Iterator[Signatory]]]:
+    people = signatories(letter, rows.iterator(chunk_size=2000), Audience.PUBLIC)
+    if not grouped:
+        yield "", people
+        return
+    for institution, members in groupby(people, key=lambda person: person.institution):
+        yield institution or "Other signatories", members
