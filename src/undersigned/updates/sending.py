@@ -58,7 +58,8 @@ def update_reach(update: Update) -> int:
 
 
 def recipients_list(update: Update) -> int:
-    """Write a row for every address the update may go to; safe to run again."""
+    """Write a row for every address the update may go to, and say how many; safe to run
+    again (a row already written stays as it is)."""
     if update.finished_at:
         return 0
     added = 0
@@ -89,10 +90,6 @@ class Progress:
     failed: int = 0
     skipped: int = 0
 
-    @property
-    def total(self) -> int:
-        return self.queued + self.sent + self.failed + self.skipped
-
 
 def update_progress(update: Update) -> Progress:
     """How far sending is, as the dashboard shows it; a claimed row is still queued."""
@@ -115,17 +112,16 @@ def recipients_send(update: Update, *, seconds: float) -> datetime | None:
     nobody is left to send to."""
     deadline = time.monotonic() + seconds
     sender = _Sender(update)
+    exhausted = False
     try:
-        while time.monotonic() < deadline:
+        while not exhausted and time.monotonic() < deadline:
             batch = _claim(update, _batch_size())
-            if not batch:
-                break
-            sender.send(batch)
+            exhausted = not batch
+            if batch:
+                sender.send(batch)
     finally:
         sender.close()
-    if time.monotonic() < deadline:
-        return _finish_or_wait(update)
-    return timezone.now()
+    return _finish_or_wait(update) if exhausted else timezone.now()
 
 
 def _batch_size() -> int:
