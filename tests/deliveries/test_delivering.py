@@ -59,8 +59,10 @@ def test_an_emailed_delivery_reaches_the_target_with_what_the_public_sees(
     letter = delivered_petition
     assert _deliver(owner, letter).status_code == 302
     letter.refresh_from_db()
-    assert letter.status == Status.DELIVERED  # signing closed with it
+    assert letter.status == Status.CLOSED  # signing closed with it
     run_tasks()
+    letter.refresh_from_db()
+    assert letter.status == Status.DELIVERED  # once the relay took it
 
     [message] = [d for d in relay.deliveries if d.rcpt_tos == ["dana@northwind.example"]]
     attachments = {part.get_filename(): part for part in message.message.iter_attachments()}
@@ -257,3 +259,56 @@ def test_a_member_of_another_organisation_gets_404(delivered_petition: Letter) -
         f"/dashboard/letters/{delivered_petition.slug}/responses/new/",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_signer_who_withdraws_after_delivery_leaves_the_public_pdf(
+    delivered_petition: Letter, owner: Client
+) -> None:
+    from undersigned.signing.models import Signature
+    from undersigned.signing.signatures import signature_withdraw
+
+    _deliver(owner, delivered_petition, method="manual", delivered_on=timezone.localdate())
+    run_tasks()
+    delivery = Delivery.objects.get()
+    first_file = delivery.pdf.name
+    assert "Ada Lovelace" in _pdf_text(delivery.pdf.read())
+
+    ada = Signature.objects.get(name="Ada Lovelace")
+    signature_withdraw(signature_id=ada.pk)
+    waiting = Client().get(delivery.pdf_url)
+    assert waiting.status_code == 503 and waiting["Retry-After"]
+    assert "being updated" in waiting.text
+    assert owner.get(f"/dashboard/deliveries/{delivery.pk}.csv").status_code == 503
+
+    run_tasks()  # the worker builds it again
+    download = Client().get(delivery.pdf_url)
+    assert download.status_code == 200
+    text = _pdf_text(b"".join(download.streaming_content))  # type: ignore[arg-type]
+    assert "Ada Lovelace" not in text and "B. D." in text
+    csv = b"".join(owner.get(f"/dashboard/deliveries/{delivery.pk}.csv").streaming_content)  # type: ignore[attr-defined]
+    assert b"Ada Lovelace" not in csv
+    delivery.refresh_from_db()
+    assert not delivery.pdf.storage.exists(first_file)  # the old file is gone, not kept
+
+
+def test_a_refused_delivery_is_not_on_the_record_and_the_next_carries_everyone(
+    delivered_petition: Letter, owner: Client, relay: Relay, settings: Any
+) -> None:
+    use_relay(settings, relay)
+    relay.refused.add("dana@northwind.example")
+    _deliver(owner, delivered_petition)
+    run_tasks()
+
+    failed = Delivery.objects.get()
+    assert failed.status == DeliveryStatus.FAILED
+    delivered_petition.refresh_from_db()
+    assert delivered_petition.status == Status.CLOSED  # closed, but not delivered
+    assert "Delivered to" not in Client().get(delivered_petition.get_absolute_url()).text
+    assert "refused" in owner.get(f"/dashboard/letters/{delivered_petition.slug}/deliveries/").text
+
+    relay.refused.clear()
+    _deliver(owner, delivered_petition)
+    run_tasks()
+    second = Delivery.objects.get(number=2)
+    assert not second.is_addendum and second.signatures == 3
+    assert second.status == DeliveryStatus.DELIVERED

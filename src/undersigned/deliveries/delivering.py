@@ -16,10 +16,11 @@ from django.utils import timezone
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter, Status, Target
 from undersigned.signing.counts import letter_count_fresh
+from undersigned.signing.models import EventKind, SignatureEvent
 
 from .documents import carried
-from .models import Delivery, DeliveryTarget, Method
-from .tasks import build_delivery
+from .models import Delivery, DeliveryStatus, DeliveryTarget, Method
+from .tasks import build_delivery, rebuild_delivery_files
 
 
 def delivery_start(
@@ -58,12 +59,14 @@ def delivery_start(
         version = letter.versions.order_by("-number").first()
         if version is None:
             raise ValidationError("The letter has no published text to deliver.")
-        previous = letter.deliveries.aggregate(number=Max("number"), until=Max("until"))
+        number = letter.deliveries.aggregate(n=Max("number"))["n"] or 0
+        # A failed delivery reached nobody: its signatures go in the next one.
+        reached = letter.deliveries.exclude(status=DeliveryStatus.FAILED)
+        since = reached.aggregate(until=Max("until"))["until"]
         count = letter_count_fresh(letter.pk)
-        since = previous["until"]
         delivery = Delivery.objects.create(
             letter=letter,
-            number=(previous["number"] or 0) + 1,
+            number=number + 1,
             method=method,
             letter_version=version,
             since=since,
@@ -74,18 +77,41 @@ def delivery_start(
             closes_signing=closes_signing,
             how=how,
             note=note,
-            delivered_at=_start_of(delivered_on) if delivered_on else None,
+            delivered_at=_moment_of(delivered_on, letter, now) if delivered_on else None,
             created_by=by,
         )
         DeliveryTarget.objects.bulk_create(
             DeliveryTarget(delivery=delivery, target=target) for target in targets
         )
-        if closes_signing or not letter.is_open:
-            Letter.objects.filter(pk=letter.pk).update(status=Status.DELIVERED)
-            letter.status = Status.DELIVERED
+        if closes_signing and letter.is_open:
+            # Signing closes now; the letter reads "delivered" once the delivery is.
+            Letter.objects.filter(pk=letter.pk).update(status=Status.CLOSED)
+            letter.status = Status.CLOSED
         build_delivery.enqueue(delivery.pk)
     return delivery
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+def _moment_of(
+    day: datetime.date, letter: Letter, now: datetime.datetime
+) -> datetime.datetime:
+    """A manual delivery's day as a moment: noon, but never before the letter was
+    published nor after now, so the campaign's story keeps its order."""
+    noon = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+    earliest = letter.published_at or noon
+    return min(max(noon, earliest), now)
+
+
+def files_current(delivery: Delivery) -> bool:
+    """Whether the delivery's PDF and CSV may be handed out: built, and naming nobody who
+    withdrew since. Stale files are rebuilt by the worker (once, however many ask)."""
+    seen = delivery.files_event_id
+    if seen is None:
+        return False
+    withdrawn = SignatureEvent.objects.filter(
+        letter_id=delivery.letter_id, pk__gt=seen, kind=EventKind.WITHDRAWN
+    ).exists()
+    if not withdrawn:
+        return True
+    if Delivery.objects.filter(pk=delivery.pk, files_event_id=seen).update(files_event_id=None):
+        rebuild_delivery_files.enqueue(delivery.pk)
+    return False

@@ -8,6 +8,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile, File
+from django.db.models import Max
 from django.utils import timezone
 
 from undersigned.letters.models import Eligibility, FieldRule, Letter
@@ -39,10 +40,17 @@ def by_institution(letter: Letter) -> bool:
 
 
 def delivery_files_build(delivery: Delivery) -> None:
-    """Write the delivery's PDF and CSV, and keep them in the delivery's files."""
+    """Write the delivery's PDF and CSV, and keep them in the delivery's files in place of
+    any earlier ones, which are deleted: after a withdrawal, the name is gone from them.
+
+    They hold the signatures carried as they stand now, so the highest event of the letter
+    is noted first: a withdrawal after it makes them stale (delivering.files_current).
+    """
     from .pdf import pdf_write  # its fonts load only in the worker that builds one
 
     letter = delivery.letter
+    events_seen = letter.events.aggregate(n=Max("id"))["n"] or 0
+    earlier = [name for name in (delivery.pdf.name, delivery.csv.name) if name]
     document = delivery_document(delivery)
     name = f"{letter.slug}-delivery-{delivery.number}"
     with tempfile.TemporaryFile() as out:
@@ -52,7 +60,13 @@ def delivery_files_build(delivery: Delivery) -> None:
     rows = carried(letter, delivery.since, delivery.until)
     lines = signatories_csv(letter, listing_order(letter, rows, oldest_first=True), Audience.PUBLIC)
     delivery.csv.save(f"{name}.csv", ContentFile("".join(lines).encode()), save=False)
-    Delivery.objects.filter(pk=delivery.pk).update(pdf=delivery.pdf.name, csv=delivery.csv.name)
+    delivery.files_event_id = events_seen
+    Delivery.objects.filter(pk=delivery.pk).update(
+        pdf=delivery.pdf.name, csv=delivery.csv.name, files_event_id=events_seen
+    )
+    for stale in earlier:
+        if stale not in (delivery.pdf.name, delivery.csv.name):
+            delivery.pdf.storage.delete(stale)
 
 
 def delivery_document(delivery: Delivery) -> "DeliveryDocument":

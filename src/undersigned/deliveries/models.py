@@ -55,6 +55,9 @@ class Delivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     pdf = models.FileField(upload_to="deliveries/", blank=True)
     csv = models.FileField(upload_to="deliveries/", blank=True)
+    # The letter's highest signature event when the files were built; None while they are
+    # (re)built. A withdrawal after it means they still name someone who withdrew.
+    files_event_id = models.BigIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

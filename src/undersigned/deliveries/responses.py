@@ -5,16 +5,17 @@ from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
 from undersigned.updates.models import Kind, Update
 
-from .models import Delivery, Response
+from .models import Delivery, DeliveryStatus, Response
 
 
 def response_record(*, letter: Letter, response: Response, by: User | None) -> Response:
-    """Save the response under the latest delivery to its target, if there is one."""
+    """Save the response under the latest delivery to its target that did not fail (its
+    PDF may still be building), if there is one."""
     response.letter = letter
     response.created_by = by
     response.delivery = (
-        Delivery.objects.delivered()
-        .filter(letter=letter, targets=response.target)
+        Delivery.objects.filter(letter=letter, targets=response.target)
+        .exclude(status=DeliveryStatus.FAILED)
         .order_by("-number")
         .first()
     )

@@ -1,12 +1,14 @@
 """Deliveries as background tasks: build the files, then email them to each target once."""
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from undersigned.letters.models import Letter, Status
 from undersigned.mail.lists import sender_on_behalf_of
 from undersigned.mail.messages import Outcome, TemporaryFailure, message_build, messages_send_once
 from undersigned.signing.tasks import RETRY_DELAYS
@@ -19,17 +21,14 @@ logger = logging.getLogger(__name__)
 
 @task()
 def build_delivery(delivery_id: int, attempt: int = 1) -> None:
-    delivery = (
-        Delivery.objects.select_related("letter", "letter__organisation", "letter_version")
-        .filter(pk=delivery_id)
-        .first()
-    )
+    delivery = _loaded(delivery_id)
     if delivery is None:
         return
-    if not delivery.pdf:
+    if delivery.files_event_id is None:
         delivery_files_build(delivery)
     if delivery.method == Method.MANUAL:
-        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED)
+        assert delivery.delivered_at is not None
+        _delivered(delivery, delivery.delivered_at)
         return
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PREPARING).update(
         status=DeliveryStatus.SENDING
@@ -44,6 +43,34 @@ def build_delivery(delivery_id: int, attempt: int = 1) -> None:
             raise
         run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
         build_delivery.using(run_after=run_after).enqueue(delivery_id, attempt=attempt + 1)
+
+
+@task()
+def rebuild_delivery_files(delivery_id: int) -> None:
+    """After a signer withdrew: the public PDF and the CSV without them."""
+    delivery = _loaded(delivery_id)
+    if delivery is not None:
+        delivery_files_build(delivery)
+
+
+def _loaded(delivery_id: int) -> Delivery | None:
+    return (
+        Delivery.objects.select_related("letter", "letter__organisation", "letter_version")
+        .filter(pk=delivery_id)
+        .first()
+    )
+
+
+def _delivered(delivery: Delivery, at: datetime) -> None:
+    """The delivery is on the record; a letter whose signing it closed now reads
+    "delivered", and so does a letter closed before."""
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.DELIVERED).update(
+            status=DeliveryStatus.DELIVERED, delivered_at=at
+        )
+        Letter.objects.filter(pk=delivery.letter_id, status=Status.CLOSED).update(
+            status=Status.DELIVERED
+        )
 
 
 def _email(delivery: Delivery) -> None:
@@ -85,9 +112,7 @@ def _email(delivery: Delivery) -> None:
         else:
             DeliveryTarget.objects.filter(pk=recipient.pk, sent_at__isnull=True).update(sent_at=now)
     if delivery.recipients.filter(sent_at__isnull=False).exists():
-        Delivery.objects.filter(pk=delivery.pk).filter(
-            Q(delivered_at__isnull=True) | Q(status=DeliveryStatus.SENDING)
-        ).update(status=DeliveryStatus.DELIVERED, delivered_at=now)
+        _delivered(delivery, now)
     else:
         Delivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.FAILED, error="The relay refused every target's address."

@@ -4,7 +4,7 @@ delivered PDF anyone may download."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from undersigned.letters.models import Letter
 from undersigned.organisations.access import Action, OrganiserRequest, may, require, role_or_404
 
-from .delivering import delivery_start
+from .delivering import delivery_start, files_current
 from .forms import DeliveryForm, ResponseForm
 from .models import Delivery, Method, Response
 from .responses import response_record, response_update_draft
@@ -113,27 +113,34 @@ def response_update(request: OrganiserRequest, pk: int) -> HttpResponse:
     return render(request, "deliveries/response_update.html", {"response": response})
 
 
-def delivery_pdf(request: HttpRequest, slug: str, number: int) -> FileResponse:
+def delivery_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """The delivered PDF: it holds only what the letter's page shows."""
     letter = get_object_or_404(Letter.objects.public(), slug=slug)
     delivery = get_object_or_404(Delivery.objects.delivered(), letter=letter, number=number)
-    if not delivery.pdf:
-        raise Http404("The PDF is not built yet.")
+    if not files_current(delivery):
+        return _being_rebuilt(request, letter)
     response = FileResponse(
         delivery.pdf.open("rb"),
         content_type="application/pdf",
         filename=f"{letter.slug}-delivery-{number}.pdf",
     )
-    response["Cache-Control"] = "public, max-age=3600"
+    # Short, so a copy cached by us or a CDN soon follows a withdrawal.
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _being_rebuilt(request: HttpRequest, letter: Letter) -> HttpResponse:
+    response = render(request, "deliveries/being_rebuilt.html", {"letter": letter}, status=503)
+    response["Retry-After"] = "60"
     return response
 
 
 @login_required
-def delivery_csv(request: OrganiserRequest, pk: int) -> FileResponse:
+def delivery_csv(request: OrganiserRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(Delivery.objects.select_related("letter__organisation"), pk=pk)
     role_or_404(request.user, delivery.letter.organisation)
-    if not delivery.csv:
-        raise Http404("The CSV is not built yet.")
+    if not files_current(delivery):
+        return _being_rebuilt(request, delivery.letter)
     return FileResponse(
         delivery.csv.open("rb"),
         content_type="text/csv; charset=utf-8",
