@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -113,7 +114,7 @@ def response_update(request: OrganiserRequest, pk: int) -> HttpResponse:
     return render(request, "deliveries/response_update.html", {"response": response})
 
 
-def delivery_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def delivery_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
     """The delivered PDF: it holds only what the letter's page shows."""
     letter = get_object_or_404(Letter.objects.public(), slug=slug)
     delivery = get_object_or_404(Delivery.objects.delivered(), letter=letter, number=number)
@@ -136,7 +137,7 @@ def _being_rebuilt(request: HttpRequest, letter: Letter) -> HttpResponse:
 
 
 @login_required
-def delivery_csv(request: OrganiserRequest, pk: int) -> HttpResponse:
+def delivery_csv(request: OrganiserRequest, pk: int) -> HttpResponseBase:
     delivery = get_object_or_404(Delivery.objects.select_related("letter__organisation"), pk=pk)
     role_or_404(request.user, delivery.letter.organisation)
     if not files_current(delivery):
