@@ -143,8 +143,9 @@ else:
     globals().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"undersigned <noreply@{_base_host}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Updates to signers: messages a second, for every worker together (0: as fast as the relay
-# takes them). Ten a second suits a small relay; raise it to what yours accepts.
+# Updates to signers: messages a second for each update, whichever workers send it (0: as
+# fast as the relay takes them). Ten a second suits a small relay; raise it to what yours
+# accepts. Two updates sending at once go at twice the rate.
 UPDATE_SEND_RATE = env.float("UPDATE_SEND_RATE", default=10.0)
 # How many workers may send one update at once, and how long each task sends before it
 # hands over to the next (well inside TASK_LEASE_SECONDS).
@@ -152,8 +153,9 @@ UPDATE_SENDERS = env.int("UPDATE_SENDERS", default=2)
 UPDATE_SLICE_SECONDS = env.float("UPDATE_SLICE_SECONDS", default=20.0)
 # How often the worker looks for letters whose count reached their goal.
 MILESTONE_CHECK_SECONDS = env.int("MILESTONE_CHECK_SECONDS", default=60)
-# Delivery PDFs and CSVs, built by the worker.
-MEDIA_ROOT = DATA_DIR / "media"
+# Delivery PDFs and CSVs, built by the worker and served by the web processes: on several
+# machines, a directory they all share.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 OUTBOX_PAGE_ENABLED = DEBUG or DEMO
 
 AUTH_PASSWORD_VALIDATORS = [

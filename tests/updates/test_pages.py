@@ -110,7 +110,11 @@ def test_a_member_who_may_not_send_gets_403(
     client = _client(member)
 
     assert client.get(f"/dashboard/letters/{petition.slug}/updates/").status_code == 200
-    assert client.get(f"/dashboard/letters/{petition.slug}/updates/new/").status_code == 403
+    refused = client.get(f"/dashboard/letters/{petition.slug}/updates/new/")
+    assert refused.status_code == 403
+    assert "Only owners and editors of the organisation may write and send updates" in (
+        refused.text
+    )
     assert client.post(f"/dashboard/updates/{update.pk}/send/").status_code == 403
     assert client.post(f"/dashboard/updates/{update.pk}/test/").status_code == 403
     update.refresh_from_db()

@@ -157,3 +157,18 @@ def _run_due_tasks() -> None:
 
     DBTaskResult.objects.filter(run_after__isnull=False).update(run_after=timezone.now())
     run_tasks()
+
+
+def test_a_relay_down_costs_one_try_and_the_rest_wait_untried(
+    petition: Letter, update: Update, relayed: Relay
+) -> None:
+    for name in ("ada", "bo", "cy"):
+        signer(petition, f"{name}@example.org")
+    relayed.busy = True
+    update_send(update)
+    run_tasks()
+
+    rows = list(UpdateRecipient.objects.order_by("pk"))
+    assert [row.attempts for row in rows] == [1, 0, 0]
+    assert all(row.status == RecipientStatus.QUEUED and row.not_before for row in rows)
+    assert relayed.connections == 1  # it stopped at the first refusal instead of trying on

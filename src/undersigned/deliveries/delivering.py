@@ -91,9 +91,7 @@ def delivery_start(
     return delivery
 
 
-def _moment_of(
-    day: datetime.date, letter: Letter, now: datetime.datetime
-) -> datetime.datetime:
+def _moment_of(day: datetime.date, letter: Letter, now: datetime.datetime) -> datetime.datetime:
     """A manual delivery's day as a moment: noon, but never before the letter was
     published nor after now, so the campaign's story keeps its order."""
     noon = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))

@@ -77,8 +77,9 @@ class LetterForm(forms.ModelForm):
             "pledge": "What every signer pledges, if anything.",
             "goal": "The number of signatures you aim for; shown with a progress bar.",
             "goal_rises": "When the count reaches the goal, it rises to the next step "
-            "(1,000 → 2,500 → 5,000 → 10,000 → 25,000 …), you get an email, and an update "
-            "is drafted for you to send. Untick it to keep the goal where it is.",
+            "(1,000 → 2,500 → 5,000 → 10,000 → 25,000 …). Untick it to keep the goal where "
+            "it is. Either way, owners and editors get an email, and an update is drafted "
+            "for you to send.",
             "eligible_domains": "For addresses at listed domains only: one domain per line, "
             "like example.org. Only these domains match, never look-alikes such as "
             "example.org.evil.example or evilexample.org.",

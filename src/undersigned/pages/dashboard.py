@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
-from undersigned.organisations.models import EDITING_ROLES, Membership, Organisation, Role
+from undersigned.organisations.access import Action, may
+from undersigned.organisations.models import Membership, Organisation, Role
 from undersigned.signing.counts import letter_counts
 
 
@@ -22,7 +23,7 @@ class DashboardEntry:
 
     @property
     def can_edit(self) -> bool:
-        return self.role in EDITING_ROLES
+        return may(self.role, Action.EDIT)
 
 
 def dashboard_entries(user: User) -> list[DashboardEntry]:

@@ -16,8 +16,7 @@ from undersigned.letters.models import Letter
 from undersigned.lib.client_ip import client_ip
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.rate_limit import RateLimit
-from undersigned.organisations.access import OrganiserRequest, role_or_404
-from undersigned.organisations.models import EDITING_ROLES
+from undersigned.organisations.access import Action, OrganiserRequest, may, role_or_404
 from undersigned.signing.counts import letter_count
 from undersigned.signing.forms import SignatureForm
 from undersigned.signing.presentation import signatories
@@ -160,5 +159,5 @@ def dashboard(request: OrganiserRequest) -> HttpResponse:
 def letter_preview(request: OrganiserRequest, slug: str) -> HttpResponse:
     letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
     role = role_or_404(request.user, letter.organisation)
-    context = {**letter_page_context(letter), "can_edit": role in EDITING_ROLES}
+    context = {**letter_page_context(letter), "can_edit": may(role, Action.EDIT)}
     return render(request, "letters/editor/preview.html", context)

@@ -16,7 +16,8 @@ from django_tasks import task
 from undersigned.background.recurring import recurring_next, recurring_start
 from undersigned.letters.models import Letter, Status
 from undersigned.mail.messages import message_build, messages_send_once
-from undersigned.organisations.models import EDITING_ROLES, Membership
+from undersigned.organisations.access import PERMISSIONS, Action
+from undersigned.organisations.models import Membership
 from undersigned.signing.counts import letter_counts
 
 from .models import Kind, Milestone, Update
@@ -98,7 +99,7 @@ def _milestone_body(goal: int, rises_to: int | None) -> str:
 
 @task()
 def notify_milestone(milestone_id: int) -> None:
-    """Tell the organisation's owners and editors, once each."""
+    """Tell the members who may send its update (owners and editors), once each."""
     milestone = (
         Milestone.objects.select_related("letter", "letter__organisation", "update")
         .filter(pk=milestone_id)
@@ -108,7 +109,7 @@ def notify_milestone(milestone_id: int) -> None:
         return
     letter = milestone.letter
     members = Membership.objects.filter(
-        organisation=letter.organisation, role__in=EDITING_ROLES
+        organisation=letter.organisation, role__in=PERMISSIONS[Action.SEND_UPDATE]
     ).select_related("user")
     context = {
         "milestone": milestone,

@@ -13,8 +13,8 @@ lease, hand each message to the relay, and record each answer as soon as it come
   UPDATE of one row, well under a millisecond on either database). A crash exactly then
   sends that one message again, with the same Message-ID, which mail clients show once.
 
-The send rate (UPDATE_SEND_RATE, messages a second) is one clock for every worker: each
-batch reserves its slots on the update's row before it sends.
+The send rate (UPDATE_SEND_RATE, messages a second) is one clock per update, shared by
+every worker sending it: each batch reserves its slots on the update's row before it sends.
 """
 
 import logging
@@ -112,15 +112,16 @@ def recipients_send(update: Update, *, seconds: float) -> datetime | None:
     nobody is left to send to."""
     deadline = time.monotonic() + seconds
     sender = _Sender(update)
-    exhausted = False
+    exhausted = relay_down = False
     try:
-        while not exhausted and time.monotonic() < deadline:
+        while not (exhausted or relay_down) and time.monotonic() < deadline:
             batch = _claim(update, _batch_size())
             exhausted = not batch
-            if batch:
-                sender.send(batch)
+            relay_down = bool(batch) and not sender.send(batch)
     finally:
         sender.close()
+    if relay_down:
+        return timezone.now() + RETRY_DELAYS[0]
     return _finish_or_wait(update) if exhausted else timezone.now()
 
 
@@ -162,19 +163,28 @@ class _Sender:
         self.connection: BaseEmailBackend | None = None
         self.open = ExitStack()
 
-    def send(self, batch: list[UpdateRecipient]) -> None:
+    def send(self, batch: list[UpdateRecipient]) -> bool:
+        """Send a claimed batch; False if the relay failed for now, and sending should
+        wait. Rows not reached are put back untried, and so is the rest of a batch whose
+        claim is half gone: a claim never lapses while its sender still uses it."""
+        claimed = time.monotonic()
         signatures = Signature.objects.in_bulk([row.signature_id for row in batch])
         start = _reserve_slots(self.update, len(batch))
         rate = settings.UPDATE_SEND_RATE
         for number, row in enumerate(batch):
+            if time.monotonic() - claimed > settings.TASK_LEASE_SECONDS / 2:
+                _put_back(batch[number:])
+                return True
             if rate:
                 _sleep_until(start + timedelta(seconds=number / rate))
             try:
                 self._send_one(row, signatures.get(row.signature_id))
             except TemporaryFailure as failure:
                 self.close()
-                _release(batch[number:], str(failure))
-                return
+                _retry_later(row, str(failure))
+                _put_back(batch[number + 1 :], until=timezone.now() + RETRY_DELAYS[0])
+                return False
+        return True
 
     def _send_one(self, row: UpdateRecipient, signature: Signature | None) -> None:
         address = ""
@@ -214,26 +224,37 @@ def _record(row: UpdateRecipient, status: RecipientStatus, *, error: str = "") -
     )
 
 
-def _release(rows: list[UpdateRecipient], error: str) -> None:
-    """After a relay that refused for now or did not answer: each row waits for its next
-    try, or fails after its last."""
-    now = timezone.now()
-    for row in rows:
-        if row.attempts > len(RETRY_DELAYS):
-            logger.warning("Update recipient %s failed after %d tries.", row.pk, row.attempts)
-            _record(row, RecipientStatus.FAILED, error=error[:1000])
-            continue
-        UpdateRecipient.objects.filter(pk=row.pk, claimed_by=row.claimed_by).update(
-            status=RecipientStatus.QUEUED,
-            claimed_by="",
-            claimed_until=None,
-            not_before=now + RETRY_DELAYS[row.attempts - 1],
-            error=error[:1000],
-        )
+def _retry_later(row: UpdateRecipient, error: str) -> None:
+    """After the relay refused this row's message for now, or did not answer: it waits
+    for its next try, or fails after its last."""
+    if row.attempts > len(RETRY_DELAYS):
+        logger.warning("Update recipient %s failed after %d tries.", row.pk, row.attempts)
+        _record(row, RecipientStatus.FAILED, error=error[:1000])
+        return
+    UpdateRecipient.objects.filter(pk=row.pk, claimed_by=row.claimed_by).update(
+        status=RecipientStatus.QUEUED,
+        claimed_by="",
+        claimed_until=None,
+        not_before=timezone.now() + RETRY_DELAYS[row.attempts - 1],
+        error=error[:1000],
+    )
+
+
+def _put_back(rows: list[UpdateRecipient], until: datetime | None = None) -> None:
+    """Claimed rows this sender did not try: queued again, without the try counted."""
+    UpdateRecipient.objects.filter(
+        pk__in=[row.pk for row in rows], claimed_by__in={row.claimed_by for row in rows}
+    ).update(
+        status=RecipientStatus.QUEUED,
+        claimed_by="",
+        claimed_until=None,
+        attempts=F("attempts") - 1,
+        not_before=until,
+    )
 
 
 def _reserve_slots(update: Update, number: int) -> datetime:
-    """Book `number` sends on the update's clock, shared by all workers; when to start."""
+    """Book `number` sends on the update's clock, shared by its senders; when to start."""
     now = timezone.now()
     rate = settings.UPDATE_SEND_RATE
     if not rate:
