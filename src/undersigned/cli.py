@@ -129,13 +129,21 @@ def _demo(argv: Sequence[str], children: list[subprocess.Popen[bytes]]) -> NoRet
     children.append(subprocess.Popen([*me, "worker"], start_new_session=True))
     _wait_until_serving(host, port, children[0])
     print(f"\nundersigned is running at {os.environ['BASE_URL']}/  (Ctrl-C stops it)")
-    print(
-        f"Organiser sign-in: demo@undersigned.example / demo-password; mail: {base_url}/outbox/\n"
-    )
+    print(f"Organiser sign-in: demo@undersigned.example / demo-password; mail: {_mail(base_url)}\n")
     _watch({"web server": children[0], "worker": children[1]})
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _mail(base_url: str) -> str:
+    """Where the demo's mail goes, as settings.py reads EMAIL_URL."""
+    scheme = os.environ.get("EMAIL_URL", "outbox:").split(":", 1)[0]
+    if scheme == "outbox":
+        return f"{base_url}/outbox/"
+    if scheme == "console":
+        return "printed in this log"
+    return "sent for real, through the relay in EMAIL_URL"
 
 
 def _stop_on_signals() -> None:
