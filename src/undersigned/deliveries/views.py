@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from undersigned.letters.access import letter_for_member
 from undersigned.letters.models import Letter
 from undersigned.organisations.access import Action, OrganiserRequest, may, require, role_or_404
 
@@ -19,17 +20,12 @@ from .models import Delivery, Method, Response
 from .responses import response_record, response_update_draft
 
 
-def _member_letter(request: OrganiserRequest, slug: str) -> tuple[Letter, bool, bool]:
-    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
-    role = role_or_404(request.user, letter.organisation)
-    return letter, may(role, Action.DELIVER), may(role, Action.RECORD_RESPONSE)
-
-
 @login_required
 @never_cache
 def letter_deliveries(request: OrganiserRequest, slug: str) -> HttpResponse:
     """The letter's deliveries and responses, and the forms to add one (to those allowed)."""
-    letter, can_deliver, can_respond = _member_letter(request, slug)
+    letter, role = letter_for_member(request, slug)
+    can_deliver, can_respond = may(role, Action.DELIVER), may(role, Action.RECORD_RESPONSE)
     form = DeliveryForm(letter=letter) if can_deliver and letter.is_public else None
     context = {
         "letter": letter,
@@ -46,8 +42,7 @@ def letter_deliveries(request: OrganiserRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def delivery_new(request: OrganiserRequest, slug: str) -> HttpResponse:
-    letter, _can_deliver, _can_respond = _member_letter(request, slug)
-    require(role_or_404(request.user, letter.organisation), Action.DELIVER)
+    letter, _role = letter_for_member(request, slug, Action.DELIVER)
     form = DeliveryForm(request.POST, letter=letter)
     if form.is_valid():
         data = form.cleaned_data
@@ -86,8 +81,7 @@ def delivery_new(request: OrganiserRequest, slug: str) -> HttpResponse:
 @login_required
 @never_cache
 def response_new(request: OrganiserRequest, slug: str) -> HttpResponse:
-    letter, _can_deliver, _can_respond = _member_letter(request, slug)
-    require(role_or_404(request.user, letter.organisation), Action.RECORD_RESPONSE)
+    letter, _role = letter_for_member(request, slug, Action.RECORD_RESPONSE)
     form = ResponseForm(request.POST if request.method == "POST" else None, letter=letter)
     if form.is_valid():
         response = response_record(letter=letter, response=form.save(commit=False), by=request.user)

@@ -5,32 +5,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from undersigned.organisations.access import (
-    OrganiserRequest,
-    organisation_for_editor,
-    require_editing,
-    role_or_404,
-)
-from undersigned.organisations.models import Role
+from undersigned.organisations.access import Action, OrganiserRequest, organisation_for_editor
 
 from . import publishing
+from .access import letter_for_member
 from .editing import letter_save
 from .forms import LetterForm, TargetFormSet
 from .models import Letter
 
 
-def _member_letter(request: OrganiserRequest, slug: str) -> tuple[Letter, Role]:
-    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
-    return letter, role_or_404(request.user, letter.organisation)
-
-
 def _editable_letter(request: OrganiserRequest, slug: str) -> Letter:
-    letter, role = _member_letter(request, slug)
-    require_editing(role)
+    letter, _role = letter_for_member(request, slug, Action.EDIT)
     return letter
 
 

@@ -57,11 +57,7 @@ def require(role: Role, action: Action) -> None:
         raise PermissionDenied(f"Only {allowed} of the organisation may {action.value}.")
 
 
-def require_editing(role: Role) -> None:
-    require(role, Action.EDIT)
-
-
 def organisation_for_editor(request: OrganiserRequest, slug: str) -> Organisation:
     organisation = get_object_or_404(Organisation, slug=slug)
-    require_editing(role_or_404(request.user, organisation))
+    require(role_or_404(request.user, organisation), Action.EDIT)
     return organisation

@@ -12,11 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from undersigned.letters.access import letter_for_member
 from undersigned.letters.models import Letter
 from undersigned.lib.client_ip import client_ip
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.rate_limit import RateLimit
-from undersigned.organisations.access import Action, OrganiserRequest, may, role_or_404
+from undersigned.organisations.access import Action, OrganiserRequest, may
 from undersigned.signing.counts import letter_count
 from undersigned.signing.forms import SignatureForm
 from undersigned.signing.presentation import signatories
@@ -157,7 +158,6 @@ def dashboard(request: OrganiserRequest) -> HttpResponse:
 @login_required
 @never_cache
 def letter_preview(request: OrganiserRequest, slug: str) -> HttpResponse:
-    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
-    role = role_or_404(request.user, letter.organisation)
+    letter, role = letter_for_member(request, slug)
     context = {**letter_page_context(letter), "can_edit": may(role, Action.EDIT)}
     return render(request, "letters/editor/preview.html", context)

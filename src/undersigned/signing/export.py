@@ -5,11 +5,11 @@ from collections.abc import Callable, Iterator
 
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
+from undersigned.letters.access import letter_for_member
 from undersigned.letters.models import FieldRule, Letter
-from undersigned.organisations.access import OrganiserRequest, role_or_404
+from undersigned.organisations.access import OrganiserRequest
 
 from .models import Signature, SignatureQuerySet
 from .presentation import Audience, Signatory, listing_order, signatories
@@ -47,8 +47,7 @@ def letter_signatures_csv(request: OrganiserRequest, slug: str) -> StreamingHttp
     exactly what the public sees, so there the country and the date stay empty; so does
     the date on letters with count steps, where a date would tie a row to a moment.
     """
-    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
-    role_or_404(request.user, letter.organisation)
+    letter, _role = letter_for_member(request, slug)
     response = StreamingHttpResponse(_lines(letter), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{letter.slug}-signatures.csv"'
     return response

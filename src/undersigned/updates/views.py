@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from undersigned.letters.access import letter_for_member
 from undersigned.letters.models import Letter
 from undersigned.lib.email_address import email_key
 from undersigned.organisations.access import Action, OrganiserRequest, may, require, role_or_404
@@ -26,14 +27,6 @@ from .publishing import AlreadySent, update_send, update_test_send
 from .sending import update_progress, update_reach
 
 
-def _member_letter(request: OrganiserRequest, slug: str, action: Action | None = None) -> Letter:
-    letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
-    role = role_or_404(request.user, letter.organisation)
-    if action is not None:
-        require(role, action)
-    return letter
-
-
 def _member_update(request: OrganiserRequest, pk: int, action: Action | None = None) -> Update:
     queryset = Update.objects.select_related("letter", "letter__organisation")
     update = get_object_or_404(queryset, pk=pk)
@@ -46,8 +39,7 @@ def _member_update(request: OrganiserRequest, pk: int, action: Action | None = N
 @login_required
 @never_cache
 def letter_updates_manage(request: OrganiserRequest, slug: str) -> HttpResponse:
-    letter = _member_letter(request, slug)
-    role = role_or_404(request.user, letter.organisation)
+    letter, role = letter_for_member(request, slug)
     updates = [(update, update_progress(update)) for update in letter.updates.all()]
     context = {
         "letter": letter,
@@ -60,7 +52,7 @@ def letter_updates_manage(request: OrganiserRequest, slug: str) -> HttpResponse:
 @login_required
 @never_cache
 def update_new(request: OrganiserRequest, slug: str) -> HttpResponse:
-    letter = _member_letter(request, slug, Action.SEND_UPDATE)
+    letter, _role = letter_for_member(request, slug, Action.SEND_UPDATE)
     return _editor(request, Update(letter=letter, created_by=request.user))
 
 
