@@ -11,6 +11,7 @@ import logging
 import smtplib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 from urllib.parse import urlsplit
@@ -38,6 +39,48 @@ class Outcome(Enum):
     REFUSED = "refused"  # permanently: retrying would not help
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A message's subject, plain text and HTML, rendered from one template set."""
+
+    subject: str
+    text: str
+    html: str
+
+    def replaced(self, old: str, new: str) -> "Rendered":
+        """The same with a placeholder filled in, in the text and the HTML: a message
+        rendered once for many recipients, each with a link of their own."""
+        return Rendered(self.subject, self.text.replace(old, new), self.html.replace(old, new))
+
+    def message(
+        self,
+        *,
+        to: str,
+        headers: dict[str, str] | None = None,
+        from_email: str | None = None,
+        reply_to: str = "",
+    ) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.text,
+            from_email=from_email,
+            to=[to],
+            reply_to=[reply_to] if reply_to else None,
+            headers=headers or {},
+        )
+        message.attach_alternative(self.html, "text/html")
+        return message
+
+
+def message_render(name: str, context: dict[str, object]) -> Rendered:
+    """`<name>_subject.txt`, `<name>.txt` and `<name>.html` rendered with `context`."""
+    return Rendered(
+        subject=" ".join(render_to_string(f"{name}_subject.txt", context).split()),
+        text=render_to_string(f"{name}.txt", context),
+        html=render_to_string(f"{name}.html", context),
+    )
+
+
 def message_build(
     name: str,
     *,
@@ -47,18 +90,10 @@ def message_build(
     from_email: str | None = None,
     reply_to: str = "",
 ) -> EmailMultiAlternatives:
-    """`<name>_subject.txt`, `<name>.txt` and `<name>.html` rendered with `context`."""
-    subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"{name}.txt", context),
-        from_email=from_email,
-        to=[to],
-        reply_to=[reply_to] if reply_to else None,
-        headers=headers or {},
+    """One message from one template set (message_render) rendered with `context`."""
+    return message_render(name, context).message(
+        to=to, headers=headers, from_email=from_email, reply_to=reply_to
     )
-    message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
-    return message
 
 
 def message_send_once(message: EmailMessage, *, key: str) -> Outcome:

@@ -4,7 +4,7 @@ Every email to a signer asks it, when it is enqueued and again when it is sent, 
 change meanwhile (a confirmation that forgot the address, a withdrawal) is respected.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import models
@@ -13,7 +13,7 @@ from undersigned.letters.models import Eligibility, Letter
 from undersigned.lib.email_address import email_key
 
 from .models import Level, Signature
-from .unsubscriptions import is_unsubscribed, unsubscribed_keys
+from .unsubscriptions import unsubscribed_keys
 
 
 class Purpose(models.TextChoices):
@@ -44,12 +44,21 @@ def recipient(signature: Signature, purpose: Purpose) -> str:
         # With a personal address given, even the link to withdraw stays out of work mail.
         return signature.contact_email if at_work else ""
     if purpose == Purpose.UPDATE:
-        address = _update_address(signature, contact)
-        organisation_id = signature.letter.organisation_id
-        if address and is_unsubscribed(organisation_id, email_key(address)):
-            return ""
-        return address
+        return update_addresses(signature.letter, [signature])[signature.pk]
     raise ValueError(purpose)
+
+
+def update_addresses(letter: Letter, signatures: Iterable[Signature]) -> dict[int, str]:
+    """The UPDATE rule for several signatures of one letter, by signature id: "" where it
+    allows no address. Who unsubscribed is read in one query for all of them."""
+    at_work = letter.eligibility == Eligibility.DOMAINS
+    addresses = {s.pk: _update_address(s, _contact(s, at_work=at_work)) for s in signatures}
+    keys = {pk: email_key(address) for pk, address in addresses.items() if address}
+    unsubscribed = unsubscribed_keys(letter.organisation_id, among=keys.values())
+    return {
+        pk: address if address and keys[pk] not in unsubscribed else ""
+        for pk, address in addresses.items()
+    }
 
 
 def _contact(signature: Signature, *, at_work: bool) -> str:

@@ -1,5 +1,7 @@
 """An address's choice to hear no more from an organisation, and taking it back."""
 
+from collections.abc import Iterable
+
 from django.db import IntegrityError, transaction
 
 from .models import Unsubscription
@@ -24,9 +26,10 @@ def is_unsubscribed(organisation_id: int, address_key: str) -> bool:
     ).exists()
 
 
-def unsubscribed_keys(organisation_id: int) -> set[str]:
-    return set(
-        Unsubscription.objects.filter(organisation_id=organisation_id).values_list(
-            "address_key", flat=True
-        )
-    )
+def unsubscribed_keys(organisation_id: int, among: Iterable[str] | None = None) -> set[str]:
+    """The keyed hashes of the addresses that unsubscribed from the organisation: all of
+    them, or those among the given ones."""
+    unsubscribed = Unsubscription.objects.filter(organisation_id=organisation_id)
+    if among is not None:
+        unsubscribed = unsubscribed.filter(address_key__in=list(among))
+    return set(unsubscribed.values_list("address_key", flat=True))

@@ -20,13 +20,14 @@ every worker sending it: each batch reserves its slots on the update's row befor
 import logging
 import time
 import uuid
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
@@ -38,9 +39,9 @@ from undersigned.mail.messages import (
     relay_connection,
 )
 from undersigned.signing.models import Signature
-from undersigned.signing.recipients import Purpose, recipient, update_addressees
+from undersigned.signing.recipients import update_addressees, update_addresses
 
-from .emails import update_message
+from .emails import UpdateMail
 from .models import RecipientStatus, Update, UpdateRecipient, UpdateStatus
 
 logger = logging.getLogger(__name__)
@@ -113,16 +114,46 @@ def recipients_send(update: Update, *, seconds: float) -> datetime | None:
     deadline = time.monotonic() + seconds
     sender = _Sender(update)
     exhausted = relay_down = False
-    try:
-        while not (exhausted or relay_down) and time.monotonic() < deadline:
-            batch = _claim(update, _batch_size())
-            exhausted = not batch
-            relay_down = bool(batch) and not sender.send(batch)
-    finally:
-        sender.close()
+    with _commits_unflushed():
+        try:
+            while not (exhausted or relay_down) and time.monotonic() < deadline:
+                batch = _claim(update, _batch_size())
+                exhausted = not batch
+                relay_down = bool(batch) and not sender.send(batch)
+        finally:
+            sender.close()
     if relay_down:
         return timezone.now() + RETRY_DELAYS[0]
     return _finish_or_wait(update) if exhausted else timezone.now()
+
+
+@contextmanager
+def _commits_unflushed() -> Iterator[None]:
+    """While this sender runs, its commits do not wait for the disk (PostgreSQL's
+    synchronous_commit off, SQLite's synchronous NORMAL in WAL mode). A killed worker loses
+    nothing: the database has every commit. Only a crash of the machine, or of the
+    PostgreSQL server, may lose the last few records, whose recipients then get the update
+    again with the same Message-ID. Signatures keep their durable commits: this is the
+    sender's own connection, set back when it is done."""
+    if connection.in_atomic_block:  # as in a test: a transaction cannot change it
+        yield
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET synchronous_commit TO off")
+            restore = "RESET synchronous_commit"
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            restore = f"PRAGMA synchronous = {int(cursor.fetchone()[0])}"
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        else:
+            restore = ""
+    try:
+        yield
+    finally:
+        if restore:
+            with connection.cursor() as cursor:
+                cursor.execute(restore)
 
 
 def _batch_size() -> int:
@@ -160,6 +191,7 @@ class _Sender:
 
     def __init__(self, update: Update) -> None:
         self.update = update
+        self.mail = UpdateMail(update)
         self.connection: BaseEmailBackend | None = None
         self.open = ExitStack()
 
@@ -168,7 +200,7 @@ class _Sender:
         wait. Rows not reached are put back untried, and so is the rest of a batch whose
         claim is half gone: a claim never lapses while its sender still uses it."""
         claimed = time.monotonic()
-        signatures = Signature.objects.in_bulk([row.signature_id for row in batch])
+        addresses = self._addresses(batch)
         start = _reserve_slots(self.update, len(batch))
         rate = settings.UPDATE_SEND_RATE
         for number, row in enumerate(batch):
@@ -178,7 +210,7 @@ class _Sender:
             if rate:
                 _sleep_until(start + timedelta(seconds=number / rate))
             try:
-                self._send_one(row, signatures.get(row.signature_id))
+                self._send_one(row, addresses.get(row.signature_id, ""))
             except TemporaryFailure as failure:
                 self.close()
                 _retry_later(row, str(failure))
@@ -186,16 +218,18 @@ class _Sender:
                 return False
         return True
 
-    def _send_one(self, row: UpdateRecipient, signature: Signature | None) -> None:
-        address = ""
-        if signature is not None:
-            signature.letter = self.update.letter
-            address = recipient(signature, Purpose.UPDATE)
+    def _addresses(self, batch: list[UpdateRecipient]) -> dict[int, str]:
+        """What the rule allows now for each row's signature; a withdrawn one is missing."""
+        letter = self.update.letter
+        signatures = Signature.objects.filter(pk__in=[row.signature_id for row in batch])
+        return update_addresses(letter, signatures)
+
+    def _send_one(self, row: UpdateRecipient, address: str) -> None:
         if not address or email_key(address) != row.address_key:
             # Withdrawn, unsubscribed or no longer counted since the list was made.
             _record(row, RecipientStatus.SKIPPED)
             return
-        message = update_message(self.update, to=address, address_key=row.address_key)
+        message = self.mail.to(address, address_key=row.address_key)
         key = f"update:{self.update.pk}:{row.address_key}"
         message.extra_headers["Message-ID"] = message_id(key)
         refusal = message_deliver(self._connection(), message, key=key)
