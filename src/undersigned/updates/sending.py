@@ -12,6 +12,8 @@ lease, hand each message to the relay, and record each answer as soon as it come
   one window left, between the relay's "250 accepted" and the commit of the record (one
   UPDATE of one row, well under a millisecond on either database). A crash exactly then
   sends that one message again, with the same Message-ID, which mail clients show once.
+  The sender's commits do not wait for the disk (_commits_unflushed), so a crash of the
+  machine itself, not of a worker, can widen that window to the last few records.
 
 The send rate (UPDATE_SEND_RATE, messages a second) is one clock per update, shared by
 every worker sending it: each batch reserves its slots on the update's row before it sends.
