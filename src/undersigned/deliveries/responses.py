@@ -1,6 +1,8 @@
 """A target's response: recorded by an editor, published under its delivery, and told to
 the signers who asked for news through an update drafted from it."""
 
+from django.db import transaction
+
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
 from undersigned.updates.models import Kind, Update
@@ -19,7 +21,9 @@ def response_record(*, letter: Letter, response: Response, by: User | None) -> R
         .order_by("-number")
         .first()
     )
-    response.save()
+    with transaction.atomic():
+        response.save()
+        letter.story_changed()
     return response
 
 

@@ -71,6 +71,7 @@ def _delivered(delivery: Delivery, at: datetime) -> None:
         Letter.objects.filter(pk=delivery.letter_id, status=Status.CLOSED).update(
             status=Status.DELIVERED
         )
+        delivery.letter.story_changed()
 
 
 def _email(delivery: Delivery) -> None:

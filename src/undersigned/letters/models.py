@@ -108,6 +108,9 @@ class Letter(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     text_changed_at = models.DateTimeField(null=True, blank=True)
+    # Moves on whenever the campaign's story on the letter page changes (an update sent, a
+    # milestone, a delivery, a response), so the page may keep the story cached until then.
+    story_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = LetterQuerySet.as_manager()
 
@@ -200,6 +203,10 @@ class Letter(models.Model):
 
     def text_hash(self) -> str:
         return text_hash(self.title, self.body, self.demands, self.pledge)
+
+    def story_changed(self) -> None:
+        """Say that the letter's story changed; call it in the transaction that changes it."""
+        Letter.objects.filter(pk=self.pk).update(story_version=models.F("story_version") + 1)
 
 
 def _is_domain(value: str) -> bool:

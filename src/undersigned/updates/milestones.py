@@ -77,6 +77,7 @@ def milestone_reach(letter: Letter, total: int) -> Milestone | None:
             )
             if rises_to is not None:
                 Letter.objects.filter(pk=letter.pk, goal=goal).update(goal=rises_to)
+            letter.story_changed()
             notify_milestone.enqueue(milestone.pk)
     except IntegrityError:
         return None

@@ -23,6 +23,7 @@ def update_send(update: Update) -> None:
         )
         if not started:
             raise AlreadySent(f"“{update.subject}” was sent already.")
+        update.letter.story_changed()
         list_recipients.enqueue(update.pk)
     update.refresh_from_db()
 
