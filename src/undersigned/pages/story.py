@@ -1,15 +1,17 @@
 """A campaign's story on its letter page, in order: published, milestones, updates,
 delivered, answered.
 
-It is read from five tables, which cost more than the rest of the page's queries together
-on PostgreSQL, and changes a few times in a campaign: it is cached under the letter's
-`story_version`, which every write that changes it moves on (Letter.story_changed).
+It is read from five tables and renders a dozen chapters, which together cost more than the
+rest of the page on PostgreSQL, and it changes a few times in a campaign: so it is rendered
+once and cached under the letter's `story_version`, which every write that changes it
+moves on (Letter.story_changed).
 """
 
 import datetime
 from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from undersigned.deliveries.models import Delivery, Response
@@ -31,15 +33,15 @@ class Chapter:
 
 @dataclass(frozen=True)
 class Story:
-    chapters: list[Chapter]
-    updates: list[Update]  # newest first
-    milestone: Milestone | None  # the latest goal reached
-    delivery: Delivery | None  # the latest delivery
-    since_delivery: str  # "12" signatures since it, in the letter's steps; "" if none
+    """The story as the letter page shows it: its sections rendered once, and what the
+    count's box says of the latest milestone and delivery."""
 
-    @property
-    def has_more_than_publication(self) -> bool:
-        return len(self.chapters) > 1
+    html: str  # the Updates section and "The campaign so far", or ""
+    delivered_html: str  # the latest delivery's line, or ""
+    delivered_total: int | None  # the count it delivered
+    goal_reached: int | None  # the latest goal reached
+    next_goal: int | None  # what that goal rose to, if it did
+    since_delivery: str = ""  # "12" signatures since it, in the letter's steps; "" if none
 
 
 # Bounds how long a story outlives a change made without Letter.story_changed (the admin).
@@ -52,8 +54,9 @@ def letter_story(letter: Letter, count: PublicCount) -> Story:
     if story is None:
         story = _story(letter)
         cache.set(key, story, STORY_SECONDS)
-    latest = story.delivery
-    since = max(0, count.total - latest.total) if latest else 0
+    if story.delivered_total is None:
+        return story
+    since = max(0, count.total - story.delivered_total)
     return replace(story, since_delivery=letter.shown_number(since) if since else "")
 
 
@@ -83,12 +86,18 @@ def _story(letter: Letter) -> Story:
         if r.delivery_id not in delivered
     ]
     chapters.sort(key=lambda chapter: chapter.at)
+    latest = deliveries[-1] if deliveries else None
+    milestone = milestones[0] if milestones else None
+    context = {"letter": letter, "chapters": chapters, "updates": updates}
+    # Rendered templates are safe strings, and stay so through the cache's pickling.
     return Story(
-        chapters=chapters,
-        updates=updates,
-        milestone=milestones[0] if milestones else None,
-        delivery=deliveries[-1] if deliveries else None,
-        since_delivery="",
+        html=render_to_string("letters/_story.html", context),
+        delivered_html=render_to_string("letters/_delivered.html", {"delivery": latest})
+        if latest
+        else "",
+        delivered_total=latest.total if latest else None,
+        goal_reached=milestone.goal if milestone else None,
+        next_goal=milestone.next_goal if milestone else None,
     )
 
 
