@@ -47,6 +47,9 @@ def test_an_editor_writes_previews_tests_and_sends_an_update(
     assert "&lt;strong&gt;along&lt;/strong&gt;" in preview.text  # the HTML part, in srcdoc
     assert "Come **along**." in preview.text  # the plain-text part
     assert "Open Streets Alliance via undersigned" in preview.text
+    assert f"Read it on the web: http://127.0.0.1:8000/letters/{petition.slug}/updates/" in (
+        preview.text
+    )  # as signers will get it, though the draft is not public yet
 
     editor_client.post(f"/dashboard/updates/{update.pk}/test/")
     mail.outbox.clear()

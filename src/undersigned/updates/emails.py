@@ -35,9 +35,11 @@ class UpdateMail:
                 "letter": letter,
                 "organisation": self.organisation,
                 "letter_url": settings.BASE_URL + letter.get_absolute_url(),
-                "update_url": settings.BASE_URL + update.get_absolute_url()
-                if update.is_public
-                else "",
+                # Signers get it once it is sent, and then it is public unless for them only:
+                # the preview of a draft shows the same link.
+                "update_url": ""
+                if update.signers_only
+                else settings.BASE_URL + update.get_absolute_url(),
                 "unsubscribe_url": PLACEHOLDER,
             },
         )
