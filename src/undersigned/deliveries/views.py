@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from undersigned.letters.access import letter_for_member
+from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
-from undersigned.organisations.access import Action, OrganiserRequest, may, require, role_or_404
+from undersigned.organisations.access import Action, OrganiserRequest, may, role_or_404
 
 from .delivering import delivery_start, files_current
 from .forms import DeliveryForm, ResponseForm
@@ -101,7 +101,7 @@ def response_update(request: OrganiserRequest, pk: int) -> HttpResponse:
     response = get_object_or_404(
         Response.objects.select_related("letter", "letter__organisation", "target"), pk=pk
     )
-    require(role_or_404(request.user, response.letter.organisation), Action.SEND_UPDATE)
+    role_or_404(request.user, response.letter.organisation, Action.SEND_UPDATE)
     if request.method == "POST":
         update = response_update_draft(response, by=request.user)
         return redirect("update_edit", pk=update.pk)
@@ -110,7 +110,7 @@ def response_update(request: OrganiserRequest, pk: int) -> HttpResponse:
 
 def delivery_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
     """The delivered PDF: it holds only what the letter's page shows."""
-    letter = get_object_or_404(Letter.objects.public(), slug=slug)
+    letter = public_letter(slug)
     delivery = get_object_or_404(Delivery.objects.delivered(), letter=letter, number=number)
     if not files_current(delivery):
         return _being_rebuilt(request, letter)

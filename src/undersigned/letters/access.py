@@ -1,11 +1,18 @@
-"""A letter as its organisation's members reach it from the organiser pages."""
+"""A letter as the pages reach it: any public letter for anyone, and any letter for its
+organisation's members."""
 
 from django.shortcuts import get_object_or_404
 
-from undersigned.organisations.access import Action, OrganiserRequest, require, role_or_404
+from undersigned.organisations.access import Action, OrganiserRequest, role_or_404
 from undersigned.organisations.models import Role
 
 from .models import Letter
+
+
+def public_letter(slug: str) -> Letter:
+    """An open, closed or delivered letter, with its organisation; 404 for a draft."""
+    queryset = Letter.objects.public().select_related("organisation")
+    return get_object_or_404(queryset, slug=slug)
 
 
 def letter_for_member(
@@ -14,7 +21,4 @@ def letter_for_member(
     """The letter and the member's role: 404 for anyone outside its organisation, 403
     where an action is named and the role does not allow it (organisations.access)."""
     letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
-    role = role_or_404(request.user, letter.organisation)
-    if action is not None:
-        require(role, action)
-    return letter, role
+    return letter, role_or_404(request.user, letter.organisation, action)

@@ -40,10 +40,14 @@ class OrganiserRequest(HttpRequest):
     user: User
 
 
-def role_or_404(user: User, organisation: Organisation) -> Role:
+def role_or_404(user: User, organisation: Organisation, action: Action | None = None) -> Role:
+    """The member's role: 404 for anyone outside the organisation, 403 where an action is
+    named and the role does not allow it."""
     role = member_role(user, organisation)
     if role is None:
         raise Http404("No such organisation.")
+    if action is not None:
+        require(role, action)
     return role
 
 
@@ -59,5 +63,5 @@ def require(role: Role, action: Action) -> None:
 
 def organisation_for_editor(request: OrganiserRequest, slug: str) -> Organisation:
     organisation = get_object_or_404(Organisation, slug=slug)
-    require(role_or_404(request.user, organisation), Action.EDIT)
+    role_or_404(request.user, organisation, Action.EDIT)
     return organisation

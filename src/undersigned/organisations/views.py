@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
-from .access import Action, OrganiserRequest, require, role_or_404
+from .access import Action, OrganiserRequest, role_or_404
 from .forms import OrganisationForm
 from .memberships import organisation_create
 from .models import Organisation
@@ -29,7 +29,7 @@ def organisation_new(request: OrganiserRequest) -> HttpResponse:
 @never_cache
 def organisation_settings(request: OrganiserRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
-    require(role_or_404(request.user, organisation), Action.MANAGE)
+    role_or_404(request.user, organisation, Action.MANAGE)
     form = OrganisationForm(
         request.POST if request.method == "POST" else None, instance=organisation
     )

@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from undersigned.letters.access import letter_for_member
+from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
 from undersigned.lib.client_ip import client_ip
 from undersigned.lib.origin import is_same_origin
@@ -37,11 +37,6 @@ from .letter_page import (
 SIGNATURES_PER_PAGE = 50
 
 
-def _public_letter(slug: str) -> Letter:
-    queryset = Letter.objects.public().select_related("organisation")
-    return get_object_or_404(queryset, slug=slug)
-
-
 def _cacheable(response: HttpResponse, seconds: int = 1) -> HttpResponse:
     """Public pages hold no per-visitor state, so we and any CDN may cache them."""
     response["Cache-Control"] = f"public, max-age={seconds}"
@@ -58,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    letter = _public_letter(slug)
+    letter = public_letter(slug)
     return _cacheable(render(request, "letters/letter_detail.html", letter_page_context(letter)))
 
 
@@ -66,7 +61,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @never_cache
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
-    letter = _public_letter(slug)
+    letter = public_letter(slug)
     if not is_same_origin(request):
         return refuse(request, _("This form must be sent from our own page."), 403)
     form = SignatureForm(request.POST, letter=letter)
@@ -94,7 +89,7 @@ def _letter_page(
 
 
 def letter_count_json(request: HttpRequest, slug: str) -> HttpResponse:
-    letter = _public_letter(slug)
+    letter = public_letter(slug)
     count = letter_count(letter.pk)
     response = JsonResponse(
         {
@@ -114,7 +109,7 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
     Nobody is listed while the letter's reveal threshold is not reached. Letters with
     count steps list by name and never newest first (see presentation.listing_order).
     """
-    letter = _public_letter(slug)
+    letter = public_letter(slug)
     count = public_count(letter)
     institution = request.GET.get("institution", "").strip()
     by_institution = request.GET.get("by") == "institution" and not institution
@@ -143,7 +138,7 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def letter_versions(request: HttpRequest, slug: str) -> HttpResponse:
-    letter = _public_letter(slug)
+    letter = public_letter(slug)
     context = {"letter": letter, "versions": letter.versions.all()}
     return _cacheable(render(request, "letters/letter_versions.html", context), seconds=60)
 

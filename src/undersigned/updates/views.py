@@ -1,6 +1,7 @@
 """The updates of a letter: written, previewed, tested and sent by its editors; public on
 the letter's page and feed; and the link in each one that unsubscribes its reader."""
 
+from dataclasses import asdict
 from datetime import datetime
 
 from django.contrib import messages
@@ -12,11 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from undersigned.letters.access import letter_for_member
+from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
 from undersigned.lib.email_address import email_key
-from undersigned.organisations.access import Action, OrganiserRequest, may, require, role_or_404
-from undersigned.organisations.models import Organisation
+from undersigned.organisations.access import Action, OrganiserRequest, may, role_or_404
+from undersigned.organisations.models import Organisation, Role
 from undersigned.signing.tokens import unsubscription_from_token
 from undersigned.signing.unsubscriptions import is_unsubscribed, resubscribe, unsubscribe
 
@@ -27,13 +28,12 @@ from .publishing import AlreadySent, update_send, update_test_send
 from .sending import update_progress, update_reach
 
 
-def _member_update(request: OrganiserRequest, pk: int, action: Action | None = None) -> Update:
+def _member_update(
+    request: OrganiserRequest, pk: int, action: Action | None = None
+) -> tuple[Update, Role]:
     queryset = Update.objects.select_related("letter", "letter__organisation")
     update = get_object_or_404(queryset, pk=pk)
-    role = role_or_404(request.user, update.letter.organisation)
-    if action is not None:
-        require(role, action)
-    return update
+    return update, role_or_404(request.user, update.letter.organisation, action)
 
 
 @login_required
@@ -59,7 +59,7 @@ def update_new(request: OrganiserRequest, slug: str) -> HttpResponse:
 @login_required
 @never_cache
 def update_edit(request: OrganiserRequest, pk: int) -> HttpResponse:
-    update = _member_update(request, pk, Action.SEND_UPDATE)
+    update, _role = _member_update(request, pk, Action.SEND_UPDATE)
     if not update.is_draft:
         messages.error(request, "This update was sent: it can no longer change.")
         return redirect("update_organiser", pk=update.pk)
@@ -79,8 +79,7 @@ def _editor(request: OrganiserRequest, update: Update) -> HttpResponse:
 @never_cache
 def update_organiser(request: OrganiserRequest, pk: int) -> HttpResponse:
     """The update as signers receive it (HTML and plain text), its progress once sent."""
-    update = _member_update(request, pk)
-    role = role_or_404(request.user, update.letter.organisation)
+    update, role = _member_update(request, pk)
     sample = update_message(
         update, to=request.user.email, address_key=email_key(request.user.email)
     )
@@ -100,23 +99,14 @@ def update_organiser(request: OrganiserRequest, pk: int) -> HttpResponse:
 @login_required
 @never_cache
 def update_progress_json(request: OrganiserRequest, pk: int) -> JsonResponse:
-    update = _member_update(request, pk)
-    progress = update_progress(update)
-    return JsonResponse(
-        {
-            "status": update.status,
-            "queued": progress.queued,
-            "sent": progress.sent,
-            "failed": progress.failed,
-            "skipped": progress.skipped,
-        }
-    )
+    update, _role = _member_update(request, pk)
+    return JsonResponse({"status": update.status, **asdict(update_progress(update))})
 
 
 @login_required
 @require_POST
 def update_test(request: OrganiserRequest, pk: int) -> HttpResponse:
-    update = _member_update(request, pk, Action.SEND_UPDATE)
+    update, _role = _member_update(request, pk, Action.SEND_UPDATE)
     update_test_send(update, request.user)
     messages.success(request, f"A test is on its way to {request.user.email}.")
     return redirect("update_organiser", pk=update.pk)
@@ -125,7 +115,7 @@ def update_test(request: OrganiserRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def update_send_view(request: OrganiserRequest, pk: int) -> HttpResponse:
-    update = _member_update(request, pk, Action.SEND_UPDATE)
+    update, _role = _member_update(request, pk, Action.SEND_UPDATE)
     try:
         update_send(update)
     except AlreadySent as error:
@@ -138,12 +128,8 @@ def update_send_view(request: OrganiserRequest, pk: int) -> HttpResponse:
 # Public pages.
 
 
-def _public_letter(slug: str) -> Letter:
-    return get_object_or_404(Letter.objects.public().select_related("organisation"), slug=slug)
-
-
 def letter_updates(request: HttpRequest, slug: str) -> HttpResponse:
-    letter = _public_letter(slug)
+    letter = public_letter(slug)
     context = {"letter": letter, "updates": letter.updates.published()}
     response = render(request, "updates/letter_updates.html", context)
     response["Cache-Control"] = "public, max-age=60"
@@ -151,7 +137,7 @@ def letter_updates(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def update_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    letter = _public_letter(slug)
+    letter = public_letter(slug)
     update = get_object_or_404(letter.updates.published(), pk=pk)
     response = render(request, "updates/update.html", {"letter": letter, "update": update})
     response["Cache-Control"] = "public, max-age=60"
@@ -164,7 +150,7 @@ class LetterUpdatesFeed(Feed[Update, Letter]):
     from django.utils.feedgenerator import Atom1Feed as feed_type
 
     def get_object(self, request: HttpRequest, slug: str) -> Letter:
-        return _public_letter(slug)
+        return public_letter(slug)
 
     def title(self, letter: Letter) -> str:
         return f"Updates: {letter.title}"
