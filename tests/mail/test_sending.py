@@ -16,6 +16,7 @@ from tests.mail.conftest import Relay, use_relay
 from tests.processes import free_port
 from undersigned.letters.models import Letter
 from undersigned.mail.messages import (
+    RETRY_DELAYS,
     Outcome,
     TemporaryFailure,
     message_build,
@@ -24,7 +25,7 @@ from undersigned.mail.messages import (
 )
 from undersigned.mail.models import SentMessage
 from undersigned.signing.models import Signature
-from undersigned.signing.tasks import RETRY_DELAYS, send_confirmation
+from undersigned.signing.tasks import send_confirmation
 
 
 def note(letter: Letter, to: str, **headers: str) -> EmailMultiAlternatives:

@@ -13,10 +13,11 @@ from tests.conftest import run_tasks
 from tests.mail.conftest import Relay, use_relay
 from tests.updates.conftest import signer
 from undersigned.letters.models import Letter
+from undersigned.mail.messages import RETRY_DELAYS
 from undersigned.organisations.models import Organisation
 from undersigned.updates.models import RecipientStatus, Update, UpdateRecipient, UpdateStatus
 from undersigned.updates.publishing import AlreadySent, update_send
-from undersigned.updates.sending import RETRY_DELAYS, update_progress
+from undersigned.updates.sending import update_progress
 
 
 @pytest.fixture

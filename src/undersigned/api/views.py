@@ -9,9 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
 
+from undersigned.letters.access import public_letter
 from undersigned.letters.models import Eligibility, Letter
+from undersigned.lib.caching import cacheable
 from undersigned.signing.public_count import PublicCount, public_count, public_counts
 
 PER_PAGE = 50
@@ -54,8 +55,7 @@ def letter_json(letter: Letter, count: PublicCount) -> dict[str, Any]:
 
 
 def _json(data: dict[str, Any]) -> JsonResponse:
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    response["Cache-Control"] = "public, max-age=1"
+    response = cacheable(JsonResponse(data, json_dumps_params={"ensure_ascii": False}))
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -82,6 +82,5 @@ def letter_list(request: HttpRequest) -> JsonResponse:
 
 
 def letter_detail(request: HttpRequest, slug: str) -> JsonResponse:
-    queryset = Letter.objects.public().select_related("organisation")
-    letter = get_object_or_404(queryset, slug=slug)
+    letter = public_letter(slug)
     return _json(letter_json(letter, public_count(letter)))

@@ -10,8 +10,13 @@ from django_tasks import task
 
 from undersigned.letters.models import Letter, Status
 from undersigned.mail.lists import sender_on_behalf_of
-from undersigned.mail.messages import Outcome, TemporaryFailure, message_build, messages_send_once
-from undersigned.signing.tasks import RETRY_DELAYS
+from undersigned.mail.messages import (
+    RETRY_DELAYS,
+    Outcome,
+    TemporaryFailure,
+    message_build,
+    messages_send_once,
+)
 
 from .documents import delivery_files_build
 from .models import Delivery, DeliveryStatus, DeliveryTarget, Method

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
+from undersigned.lib.caching import cacheable
 from undersigned.organisations.access import Action, OrganiserRequest, may, role_or_404
 
 from .delivering import delivery_start, files_current
@@ -120,8 +121,7 @@ def delivery_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponseBa
         filename=f"{letter.slug}-delivery-{number}.pdf",
     )
     # Short, so a copy cached by us or a CDN soon follows a withdrawal.
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return cacheable(response, seconds=300)
 
 
 def _being_rebuilt(request: HttpRequest, letter: Letter) -> HttpResponse:

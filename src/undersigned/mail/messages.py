@@ -29,6 +29,11 @@ from .models import SentMessage
 logger = logging.getLogger(__name__)
 
 
+# After a temporary failure (the relay busy, out of reach or silent), try again after these
+# delays; after the last, give up. Every sender of mail keeps to it.
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
+
+
 class TemporaryFailure(Exception):
     """The relay could not take the message now (4xx, or no connection): try again later."""
 

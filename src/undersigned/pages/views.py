@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
+from undersigned.lib.caching import cacheable
 from undersigned.lib.client_ip import client_ip
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.rate_limit import RateLimit
@@ -37,24 +38,18 @@ from .letter_page import (
 SIGNATURES_PER_PAGE = 50
 
 
-def _cacheable(response: HttpResponse, seconds: int = 1) -> HttpResponse:
-    """Public pages hold no per-visitor state, so we and any CDN may cache them."""
-    response["Cache-Control"] = f"public, max-age={seconds}"
-    return response
-
-
 def home(request: HttpRequest) -> HttpResponse:
     cards = letter_cards()
     context = {
         "open_letters": [card for card in cards if card.letter.is_open],
         "past_letters": [card for card in cards if not card.letter.is_open],
     }
-    return _cacheable(render(request, "letters/home.html", context), seconds=5)
+    return cacheable(render(request, "letters/home.html", context), seconds=5)
 
 
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     letter = public_letter(slug)
-    return _cacheable(render(request, "letters/letter_detail.html", letter_page_context(letter)))
+    return cacheable(render(request, "letters/letter_detail.html", letter_page_context(letter)))
 
 
 @csrf_exempt  # public pages carry no per-visitor token; see is_same_origin
@@ -134,13 +129,13 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
             context["institution_count"] = shown(
                 letter, count.signatures_from(institution), "signature"
             )
-    return _cacheable(render(request, "letters/letter_signatures.html", context), seconds=5)
+    return cacheable(render(request, "letters/letter_signatures.html", context), seconds=5)
 
 
 def letter_versions(request: HttpRequest, slug: str) -> HttpResponse:
     letter = public_letter(slug)
     context = {"letter": letter, "versions": letter.versions.all()}
-    return _cacheable(render(request, "letters/letter_versions.html", context), seconds=60)
+    return cacheable(render(request, "letters/letter_versions.html", context), seconds=60)
 
 
 @login_required

@@ -2,22 +2,18 @@
 by id and sending at most once per key, retrying only what the relay may take later."""
 
 import logging
-from datetime import timedelta
 
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from undersigned.mail.messages import TemporaryFailure
+from undersigned.mail.messages import RETRY_DELAYS, TemporaryFailure
 
 from .emails import signer_email_send
 from .models import Signature
 from .recipients import Purpose
 
 logger = logging.getLogger(__name__)
-
-# After a temporary failure (the relay busy or out of reach), try again after these delays.
-RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
 
 
 @task()

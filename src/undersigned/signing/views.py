@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from undersigned.letters.access import public_letter
 from undersigned.letters.models import Letter
+from undersigned.lib.caching import cacheable
 from undersigned.lib.client_ip import client_ip
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.rate_limit import RateLimit
@@ -26,10 +28,9 @@ def refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 
 def signed(request: HttpRequest, slug: str) -> HttpResponse:
-    letter = get_object_or_404(Letter.objects.public(), slug=slug)
-    response = render(request, "signing/signed.html", {"letter": letter, **_share(letter)})
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    letter = public_letter(slug)
+    context = {"letter": letter, **_share(letter)}
+    return cacheable(render(request, "signing/signed.html", context), seconds=300)
 
 
 def _share(letter: Letter) -> dict[str, object]:
@@ -89,7 +90,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 def manage_link(request: HttpRequest, slug: str) -> HttpResponse:
     """Ask for a link to manage one's signature. The answer never says who signed."""
-    letter = get_object_or_404(Letter.objects.public(), slug=slug)
+    letter = public_letter(slug)
     form = ManageLinkForm(request.POST or None)
     if request.method == "POST":
         if not is_same_origin(request):

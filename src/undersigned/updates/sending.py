@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from undersigned.lib.email_address import email_key
 from undersigned.mail.messages import (
+    RETRY_DELAYS,
     TemporaryFailure,
     message_deliver,
     message_id,
@@ -48,9 +49,6 @@ from .models import RecipientStatus, Update, UpdateRecipient, UpdateStatus
 
 logger = logging.getLogger(__name__)
 
-# After a relay refused for now or timed out, try that recipient again after these delays;
-# after the last, it is marked failed.
-RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
 BATCH_MAX = 100
 LIST_CHUNK = 2000
 

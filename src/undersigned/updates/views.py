@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
+from undersigned.lib.caching import cacheable
 from undersigned.lib.email_address import email_key
 from undersigned.organisations.access import Action, OrganiserRequest, may, role_or_404
 from undersigned.organisations.models import Organisation, Role
@@ -131,17 +132,14 @@ def update_send_view(request: OrganiserRequest, pk: int) -> HttpResponse:
 def letter_updates(request: HttpRequest, slug: str) -> HttpResponse:
     letter = public_letter(slug)
     context = {"letter": letter, "updates": letter.updates.published()}
-    response = render(request, "updates/letter_updates.html", context)
-    response["Cache-Control"] = "public, max-age=60"
-    return response
+    return cacheable(render(request, "updates/letter_updates.html", context), seconds=60)
 
 
 def update_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     letter = public_letter(slug)
     update = get_object_or_404(letter.updates.published(), pk=pk)
-    response = render(request, "updates/update.html", {"letter": letter, "update": update})
-    response["Cache-Control"] = "public, max-age=60"
-    return response
+    context = {"letter": letter, "update": update}
+    return cacheable(render(request, "updates/update.html", context), seconds=60)
 
 
 class LetterUpdatesFeed(Feed[Update, Letter]):
