@@ -14,6 +14,7 @@ from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
 from undersigned.lib.caching import cacheable
 from undersigned.organisations.access import Action, OrganiserRequest, may, role_or_404
+from undersigned.organisations.models import Role
 
 from .delivering import delivery_start, files_current
 from .forms import DeliveryForm, ResponseForm
@@ -26,24 +27,34 @@ from .responses import response_record, response_update_draft
 def letter_deliveries(request: OrganiserRequest, slug: str) -> HttpResponse:
     """The letter's deliveries and responses, and the forms to add one (to those allowed)."""
     letter, role = letter_for_member(request, slug)
-    can_deliver, can_respond = may(role, Action.DELIVER), may(role, Action.RECORD_RESPONSE)
-    form = DeliveryForm(letter=letter) if can_deliver and letter.is_public else None
+    form = DeliveryForm(letter=letter) if may(role, Action.DELIVER) and letter.is_public else None
+    return _deliveries_page(request, letter, role, form)
+
+
+def _deliveries_page(
+    request: OrganiserRequest,
+    letter: Letter,
+    role: Role,
+    form: DeliveryForm | None,
+    status: int = 200,
+) -> HttpResponse:
+    can_respond = may(role, Action.RECORD_RESPONSE)
     context = {
         "letter": letter,
         "deliveries": letter.deliveries.prefetch_related("recipients__target"),
         "responses": letter.responses.select_related("target"),
         "form": form,
         "response_form": ResponseForm(letter=letter) if can_respond else None,
-        "can_deliver": can_deliver,
+        "can_deliver": may(role, Action.DELIVER),
         "can_respond": can_respond,
     }
-    return render(request, "deliveries/manage.html", context)
+    return render(request, "deliveries/manage.html", context, status=status)
 
 
 @login_required
 @require_POST
 def delivery_new(request: OrganiserRequest, slug: str) -> HttpResponse:
-    letter, _role = letter_for_member(request, slug, Action.DELIVER)
+    letter, role = letter_for_member(request, slug, Action.DELIVER)
     form = DeliveryForm(request.POST, letter=letter)
     if form.is_valid():
         data = form.cleaned_data
@@ -67,16 +78,7 @@ def delivery_new(request: OrganiserRequest, slug: str) -> HttpResponse:
                 + (" and emailed to the targets." if delivery.method == Method.EMAIL else "."),
             )
             return redirect("letter_deliveries", slug=letter.slug)
-    context = {
-        "letter": letter,
-        "deliveries": letter.deliveries.prefetch_related("recipients__target"),
-        "responses": letter.responses.select_related("target"),
-        "form": form,
-        "response_form": None,
-        "can_deliver": True,
-        "can_respond": False,
-    }
-    return render(request, "deliveries/manage.html", context, status=400)
+    return _deliveries_page(request, letter, role, form, status=400)
 
 
 @login_required
