@@ -49,6 +49,7 @@ def _test_settings(settings: Any) -> None:
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.COUNT_CACHE_SECONDS = 0
+    settings.LETTER_CACHE_SECONDS = 0
     settings.SIGNATURE_RATE_LIMIT = "1000/h"
     cache.clear()
 

@@ -91,10 +91,16 @@ TEMPLATES = [
 
 # SQLite is the embedded default. WAL lets readers run beside the writer; IMMEDIATE
 # transactions take the write lock up front so two writers queue instead of failing on
-# lock upgrade; synchronous=FULL makes an acknowledged commit survive a power cut.
+# lock upgrade. With synchronous=FULL (the default) every commit is flushed to the disk
+# before it returns, so an acknowledged signature survives a power cut too; NORMAL
+# survives any process being killed but may lose the last commits to an operating-system
+# crash or a power cut (docs/performance.md has what each costs).
+SQLITE_SYNCHRONOUS = env.str("SQLITE_SYNCHRONOUS", default="FULL").upper()
+if SQLITE_SYNCHRONOUS not in {"FULL", "NORMAL"}:
+    raise ValueError("SQLITE_SYNCHRONOUS must be FULL or NORMAL")
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=FULL;"
+    f"PRAGMA synchronous={SQLITE_SYNCHRONOUS};"
     "PRAGMA foreign_keys=ON;"
     "PRAGMA busy_timeout=20000;"
 )
@@ -202,6 +208,13 @@ MANAGE_LINKS_PER_SIGNATURE = env.str("MANAGE_LINKS_PER_SIGNATURE", default="3/h"
 # Only set it when the proxy overwrites that header: clients can forge it otherwise.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
+# Each web process keeps a public letter it has read for this long, and renders a public
+# page once in this time for everyone (pages/page_cache.py): an edit shows within it.
+LETTER_CACHE_SECONDS = env.float("LETTER_CACHE_SECONDS", default=1.0)
+# Signatures and confirmations from the threads of one web process are committed together,
+# by one commit each batch, before any of them is answered (lib/group_commit.py).
+GROUP_COMMIT = env.bool("GROUP_COMMIT", default=True)
+GROUP_COMMIT_MAX = env.int("GROUP_COMMIT_MAX", default=200)
 
 LOGGING = {
     "version": 1,

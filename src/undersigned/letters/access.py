@@ -1,16 +1,31 @@
 """A letter as the pages reach it: any public letter for anyone, and any letter for its
 organisation's members."""
 
+import copy
+
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 
+from undersigned.lib.memo import Memo
 from undersigned.organisations.access import Action, OrganiserRequest, role_or_404
 from undersigned.organisations.models import Role
 
 from .models import Letter
 
+_public_letters: Memo[str, Letter] = Memo(lambda: settings.LETTER_CACHE_SECONDS)
+
 
 def public_letter(slug: str) -> Letter:
-    """An open, closed or delivered letter, with its organisation; 404 for a draft."""
+    """An open, closed or delivered letter, with its organisation; 404 for a draft.
+
+    Read at most once in LETTER_CACHE_SECONDS by each process, on the hot paths of a
+    surge (the sign form, the count): a change of status shows within that time. Each
+    caller gets a copy of its own, free to change.
+    """
+    return copy.copy(_public_letters.get(slug, lambda: _public_letter_read(slug)))
+
+
+def _public_letter_read(slug: str) -> Letter:
     queryset = Letter.objects.public().select_related("organisation")
     return get_object_or_404(queryset, slug=slug)
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from undersigned.letters.models import Eligibility, Letter, LetterVersion
 from undersigned.lib.email_address import email_domain, email_key
+from undersigned.lib.group_commit import GroupCommit
+from undersigned.lib.memo import Memo
 from undersigned.lib.rate_limit import RateLimit
 
 from . import tasks
@@ -51,16 +53,24 @@ def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
     both exactly alike and never reveal whether the address had signed.
     """
     signature = signature_build(letter=letter, data=data)
-    with transaction.atomic():
-        try:
-            # A second attempt rolls back its claim with its insert, so only new signatures
-            # use the quota; yet a spent quota refuses both alike, revealing nothing.
-            with transaction.atomic():
-                _confirmation_quota_claim(signature.email_key)
-                signature.save()
-        except IntegrityError:
-            return _signature_remind(letter, signature.email_key)
-        tasks.send_confirmation.enqueue(signature.pk)
+    return signature_writes.run(lambda: _signature_record(letter, signature))
+
+
+# The writes of signing and confirming, committed in groups (lib/group_commit.py): the
+# one transaction of each runs in a savepoint of its group's.
+signature_writes = GroupCommit("signature-writes")
+
+
+def _signature_record(letter: Letter, signature: Signature) -> Signature:
+    try:
+        # A second attempt rolls back its claim with its insert, so only new signatures
+        # use the quota; yet a spent quota refuses both alike, revealing nothing.
+        with transaction.atomic():
+            _confirmation_quota_claim(signature.email_key)
+            signature.save()
+    except IntegrityError:
+        return _signature_remind(letter, signature.email_key)
+    tasks.send_confirmation.enqueue(signature.pk)
     return signature
 
 
@@ -89,7 +99,10 @@ def signature_build(*, letter: Letter, data: SignatureInput) -> Signature:
         consent_at=now if data.consent_updates else None,
         **data.details,
     )
-    signature.full_clean(validate_unique=False, validate_constraints=False)
+    # The letter and its version were just read: checking that they exist reads them again.
+    signature.full_clean(
+        exclude=["letter", "letter_version"], validate_unique=False, validate_constraints=False
+    )
     return signature
 
 
@@ -135,8 +148,18 @@ def _confirmation_quota_claim(key: str) -> None:
         )
 
 
+_versions_seen: Memo[tuple[int, str], LetterVersion] = Memo(
+    lambda: settings.LETTER_CACHE_SECONDS
+)
+
+
 def _version_seen(letter: Letter, text_hash: str) -> LetterVersion:
-    """The version whose text the signer was shown, or the current one if unknown."""
+    """The version whose text the signer was shown, or the current one if unknown; read
+    at most once in LETTER_CACHE_SECONDS by each process, as the letter is."""
+    return _versions_seen.get((letter.pk, text_hash), lambda: _version_read(letter, text_hash))
+
+
+def _version_read(letter: Letter, text_hash: str) -> LetterVersion:
     versions = LetterVersion.objects.filter(letter=letter)
     seen = versions.filter(text_hash=text_hash).first() if text_hash else None
     current = seen or versions.order_by("-number").first()
@@ -167,17 +190,20 @@ def signature_confirm(*, signature_id: int, institution: str = "") -> Signature 
     letter not for listed domains, where it stays as the address they asked us to use.
     Where the domain belongs to several institutions, `institution` is the signer's pick.
     """
-    with transaction.atomic():
-        signature = Signature.objects.loaded(signature_id)
-        if signature is None or signature.state != State.PENDING:
-            return signature  # withdrawn meanwhile, or confirmed already
-        proof = proof_for(signature.letter, signature.email_domain)
-        changes = _confirmation(signature, proof, institution, at=timezone.now())
-        if Signature.objects.filter(pk=signature_id, state=State.PENDING).update(**changes):
-            signature.refresh_from_db()
-            event_record(signature, _event_kind(proof), counted=1)
-            if recipient(signature, Purpose.CONFIRMED_NOTE):
-                tasks.send_confirmed.enqueue(signature_id)
+    return signature_writes.run(lambda: _signature_count(signature_id, institution))
+
+
+def _signature_count(signature_id: int, institution: str) -> Signature | None:
+    signature = Signature.objects.loaded(signature_id)
+    if signature is None or signature.state != State.PENDING:
+        return signature  # withdrawn meanwhile, or confirmed already
+    proof = proof_for(signature.letter, signature.email_domain)
+    changes = _confirmation(signature, proof, institution, at=timezone.now())
+    if Signature.objects.filter(pk=signature_id, state=State.PENDING).update(**changes):
+        signature.refresh_from_db()
+        event_record(signature, _event_kind(proof), counted=1)
+        if recipient(signature, Purpose.CONFIRMED_NOTE):
+            tasks.send_confirmed.enqueue(signature_id)
     return signature
 
 
