@@ -209,7 +209,7 @@ MANAGE_LINKS_PER_SIGNATURE = env.str("MANAGE_LINKS_PER_SIGNATURE", default="3/h"
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 COUNT_CACHE_SECONDS = env.float("COUNT_CACHE_SECONDS", default=1.0)
 # Each web process keeps a public letter it has read for this long, and renders a public
-# page once in this time for everyone (pages/page_cache.py): an edit shows within it.
+# page once in this time for everyone (lib/page_cache.py): an edit shows within it.
 LETTER_CACHE_SECONDS = env.float("LETTER_CACHE_SECONDS", default=1.0)
 # Signatures and confirmations from the threads of one web process are committed together,
 # by one commit each batch, before any of them is answered (lib/group_commit.py).

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,9 +17,10 @@ from undersigned.letters.models import Letter
 from undersigned.lib.caching import cacheable
 from undersigned.lib.client_ip import client_ip
 from undersigned.lib.origin import is_same_origin
+from undersigned.lib.page_cache import page_cached
 from undersigned.lib.rate_limit import RateLimit
 from undersigned.organisations.access import Action, OrganiserRequest, may
-from undersigned.signing.counts import letter_count
+from undersigned.signing.counts import letter_count_fresh
 from undersigned.signing.forms import SignatureForm
 from undersigned.signing.presentation import signatories
 from undersigned.signing.public_count import public_count, shown
@@ -38,18 +39,18 @@ from .letter_page import (
 SIGNATURES_PER_PAGE = 50
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponseBase:
     cards = letter_cards()
     context = {
         "open_letters": [card for card in cards if card.letter.is_open],
         "past_letters": [card for card in cards if not card.letter.is_open],
     }
-    return cacheable(render(request, "letters/home.html", context), seconds=5)
+    return _page(render(request, "letters/home.html", context), seconds=5)
 
 
-def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def letter_detail(request: HttpRequest, slug: str) -> HttpResponseBase:
     letter = public_letter(slug)
-    return cacheable(render(request, "letters/letter_detail.html", letter_page_context(letter)))
+    return _page(render(request, "letters/letter_detail.html", letter_page_context(letter)))
 
 
 @csrf_exempt  # public pages carry no per-visitor token; see is_same_origin
@@ -83,9 +84,17 @@ def _letter_page(
     )
 
 
-def letter_count_json(request: HttpRequest, slug: str) -> HttpResponse:
+def _page(response: HttpResponse, seconds: int = 1) -> HttpResponseBase:
+    """A public page: any cache may keep it for `seconds`, and each web process renders
+    it at most once in LETTER_CACHE_SECONDS for everyone (lib/page_cache.py)."""
+    return page_cached(cacheable(response, seconds), settings.LETTER_CACHE_SECONDS)
+
+
+def letter_count_json(request: HttpRequest, slug: str) -> HttpResponseBase:
+    """The count for scripts and the page's live count. Read fresh, since the page cache
+    keeps the answer for a second: a confirmation shows here within about a second."""
     letter = public_letter(slug)
-    count = letter_count(letter.pk)
+    count = letter_count_fresh(letter.pk)
     response = JsonResponse(
         {
             "total_signatures": letter.stepped(count.total),
@@ -94,11 +103,10 @@ def letter_count_json(request: HttpRequest, slug: str) -> HttpResponse:
             "goal": letter.goal,
         }
     )
-    response["Cache-Control"] = "public, max-age=0, s-maxage=1"
-    return response
+    return _page(response)
 
 
-def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
+def letter_signatures(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The signatories: newest first or grouped by institution, or those of one institution.
 
     Nobody is listed while the letter's reveal threshold is not reached. Letters with
@@ -129,13 +137,13 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponse:
             context["institution_count"] = shown(
                 letter, count.signatures_from(institution), "signature"
             )
-    return cacheable(render(request, "letters/letter_signatures.html", context), seconds=5)
+    return _page(render(request, "letters/letter_signatures.html", context), seconds=5)
 
 
-def letter_versions(request: HttpRequest, slug: str) -> HttpResponse:
+def letter_versions(request: HttpRequest, slug: str) -> HttpResponseBase:
     letter = public_letter(slug)
     context = {"letter": letter, "versions": letter.versions.all()}
-    return cacheable(render(request, "letters/letter_versions.html", context), seconds=60)
+    return _page(render(request, "letters/letter_versions.html", context), seconds=60)
 
 
 @login_required
