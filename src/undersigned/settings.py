@@ -112,9 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a real file, so WAL and locking behave as in production; one per test run,
     # so that two runs side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-undersigned-{os.getpid()}.db")}
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Each thread keeps its connection between requests: opening one costs more than most
+# requests (on SQLite, with its pragmas and functions; closing the last connection to a
+# WAL database also checkpoints it), and a broken one is replaced at the next request.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
