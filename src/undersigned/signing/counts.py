@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 
 from undersigned.letters.models import Letter
+from undersigned.lib.group_commit import hold_back
 
 from .models import CountShard, Level, Signature, SignatureEvent
 
@@ -43,7 +44,15 @@ def count_add_many(*, letter_id: int, changes: Sequence[tuple[int, LetterCount]]
     for signature_id, change in changes:
         by_shard[shard_for(signature_id)] += change
     for shard, change in sorted(by_shard.items()):
-        _shard_add(letter_id, shard, change)
+        # In a group commit, once for the batch, every shard in order (lib/group_commit.py).
+        if not hold_back((letter_id, shard), change, _shards_add):
+            _shard_add(letter_id, shard, change)
+
+
+def _shards_add(changes: list[tuple[tuple[int, int], LetterCount]]) -> None:
+    for (letter_id, shard), change in changes:
+        if change.total or change.verified:
+            _shard_add(letter_id, shard, change)
 
 
 def _shard_add(letter_id: int, shard: int, change: LetterCount) -> None:

@@ -148,9 +148,7 @@ def _confirmation_quota_claim(key: str) -> None:
         )
 
 
-_versions_seen: Memo[tuple[int, str], LetterVersion] = Memo(
-    lambda: settings.LETTER_CACHE_SECONDS
-)
+_versions_seen: Memo[tuple[int, str], LetterVersion] = Memo(lambda: settings.LETTER_CACHE_SECONDS)
 
 
 def _version_seen(letter: Letter, text_hash: str) -> LetterVersion:
@@ -200,7 +198,8 @@ def _signature_count(signature_id: int, institution: str) -> Signature | None:
     proof = proof_for(signature.letter, signature.email_domain)
     changes = _confirmation(signature, proof, institution, at=timezone.now())
     if Signature.objects.filter(pk=signature_id, state=State.PENDING).update(**changes):
-        signature.refresh_from_db()
+        for name, value in changes.items():
+            setattr(signature, name, value)
         event_record(signature, _event_kind(proof), counted=1)
         if recipient(signature, Purpose.CONFIRMED_NOTE):
             tasks.send_confirmed.enqueue(signature_id)
