@@ -28,6 +28,8 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 # Bound on the pages a process keeps: each letter's page and count, in a few languages.
 MAX_PAGES = 500
+# How long past its time a page is served while one thread renders it again.
+STALE_SECONDS = 10.0
 
 
 def page_cached(response: HttpResponseBase, seconds: float) -> HttpResponseBase:
@@ -51,6 +53,7 @@ class PageCache:
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
         self._pages: dict[tuple[str, str], _Page] = {}
+        self._rendering: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -58,9 +61,26 @@ class PageCache:
             return self.app(environ, start_response)
         key = (environ.get("PATH_INFO", ""), _language(environ))
         page = self._pages.get(key)
-        if page is not None and page.expires > time.monotonic():
+        now = time.monotonic()
+        if page is not None and page.expires > now:
             return _answer(page, environ, start_response)
-        return self._render(key, environ, start_response)
+        # One thread renders an expired page again; meanwhile the others serve it as it was,
+        # for a few seconds at most: a slow page is never rendered by every thread at once.
+        claimed = self._claim(key)
+        if not claimed and page is not None and page.expires + STALE_SECONDS > now:
+            return _answer(page, environ, start_response)
+        try:
+            return self._render(key, environ, start_response)
+        finally:
+            if claimed:
+                self._rendering.discard(key)
+
+    def _claim(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            if key in self._rendering:
+                return False
+            self._rendering.add(key)
+            return True
 
     def _render(
         self, key: tuple[str, str], environ: Environ, start_response: StartResponse
@@ -75,6 +95,7 @@ class PageCache:
         seconds = getattr(result, "page_cache_seconds", 0)
         status, headers, exc_info = started
         if not seconds or not status.startswith("200 ") or _sets_cookie(headers):
+            self._pages.pop(key, None)  # a page that went (a letter unpublished, say)
             start_response(status, headers, exc_info)
             return result
         try:
@@ -97,9 +118,7 @@ def _answer(page: _Page, environ: Environ, start_response: StartResponse) -> Ite
     asked = environ.get("HTTP_IF_NONE_MATCH", "")
     if asked and (asked.strip() == "*" or page.etag in (tag.strip() for tag in asked.split(","))):
         kept = {"cache-control", "etag", "vary", "content-language", "expires", "date"}
-        start_response(
-            "304 Not Modified", [(n, v) for n, v in page.headers if n.lower() in kept]
-        )
+        start_response("304 Not Modified", [(n, v) for n, v in page.headers if n.lower() in kept])
         return []
     start_response(page.status, page.headers)
     return [page.body]
