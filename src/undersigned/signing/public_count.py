@@ -114,8 +114,9 @@ def _institutions(counts: dict[int, LetterCount]) -> dict[int, tuple[tuple[str, 
 def _stored_institutions(letter_ids: list[int]) -> dict[int, tuple[tuple[str, int], ...]]:
     rows = (
         Signature.objects.verified()
-        .filter(letter_id__in=letter_ids)
-        .exclude(institution="")
+        # "> ''" rather than "<> ''": the index on (letter, institution) then skips the
+        # signatures with no institution, however many millions a petition has.
+        .filter(letter_id__in=letter_ids, institution__gt="")
         .values_list("letter_id", "institution")
         .annotate(n=Count("pk"))
     )
