@@ -22,7 +22,10 @@ def public_letter(slug: str) -> Letter:
     surge (the sign form, the count): a change of status shows within that time. Each
     caller gets a copy of its own, free to change.
     """
-    return copy.copy(_public_letters.get(slug, lambda: _public_letter_read(slug)))
+    kept = _public_letters.get(slug, lambda: _public_letter_read(slug))
+    letter = copy.copy(kept)
+    letter.organisation = copy.copy(kept.organisation)
+    return letter
 
 
 def _public_letter_read(slug: str) -> Letter:
