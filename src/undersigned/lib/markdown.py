@@ -1,10 +1,10 @@
 """Markdown written by organisers, rendered to HTML that is safe to show anyone."""
 
-import nh3
-from markdown_it import MarkdownIt
+from functools import cache
+from typing import TYPE_CHECKING
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
-_md.enable(["table", "strikethrough"])
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "blockquote",
@@ -13,9 +13,21 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 
 
+@cache
+def _parser() -> "MarkdownIt":
+    # Imported on first use: a process that renders no Markdown (a worker sending
+    # confirmations) never loads the parser and the sanitiser.
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+    return md.enable(["table", "strikethrough"])
+
+
 def render_markdown(text: str) -> str:
+    import nh3
+
     # h1 belongs to the letter's title; a "# heading" in the body becomes an h2.
-    html = _md.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    html = _parser().render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

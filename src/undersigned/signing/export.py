@@ -1,9 +1,10 @@
 """The organiser's export of a letter's signatories, as a CSV file."""
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.contrib.auth.decorators import login_required
+from django.db.models.base import ModelState
 from django.http import StreamingHttpResponse
 from django.views.decorators.cache import never_cache
 
@@ -29,6 +30,13 @@ COLUMNS: list[tuple[str, Callable[[Signatory], str]]] = [
     ("Comment", lambda shown: shown.comment),
     ("Confirmed on", lambda shown: shown.confirmed_on.isoformat() if shown.confirmed_on else ""),
 ]
+# What the presenter (presentation.signatory) reads of a signature, and nothing more.
+SHOWN_FIELDS = (
+    "id", "name", "display", "level", "institution", "affiliation", "email_domain", "title",
+    "department", "location", "comment", "country", "postal_code", "confirmed_at",
+)  # fmt: skip
+# Rows read from the database at a time: memory stays flat however many signatures.
+CHUNK = 2000
 # What only organisers see, and only on letters anyone may sign (presentation.signatory).
 ORGANISERS_ONLY = ("Country", "Postal code", "Confirmed on")
 # A spreadsheet runs a cell that starts like a formula; a signer's text must stay text.
@@ -78,8 +86,24 @@ def signatories_csv(
     yield "\ufeff" + writer.writerow([heading for heading, _value in columns])
     if not names_revealed(letter):
         return
-    for shown in signatories(letter, signatures.iterator(chunk_size=1000), audience):
-        yield writer.writerow([_cell(value(shown)) for _heading, value in columns])
+    values = [value for _heading, value in columns]
+    rows = signatures.values_list(*SHOWN_FIELDS).iterator(chunk_size=CHUNK)
+    for shown in signatories(letter, _signatures(rows), audience):
+        yield writer.writerow([_cell(value(shown)) for value in values])
+
+
+def _signatures(rows: Iterable[tuple[object, ...]]) -> Iterator[Signature]:
+    """Signatures made straight from rows of SHOWN_FIELDS, for the presenter: a million
+    of them built by the ORM in full would take most of the export's time. A field the
+    presenter reads that is not among them would still be read, one query a row, so a
+    change to the presenter makes the export slow, never wrong."""
+    for row in rows:
+        signature = Signature.__new__(Signature)
+        signature._state = ModelState()
+        signature._state.adding = False
+        signature._state.db = "default"
+        signature.__dict__.update(zip(SHOWN_FIELDS, row, strict=True))
+        yield signature
 
 
 def _columns(letter: Letter, audience: Audience) -> list[tuple[str, Callable[[Signatory], str]]]:
