@@ -7,6 +7,7 @@ signatures may be listed at all, before a reveal threshold, is decided with the 
 """
 
 import datetime
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -54,6 +55,11 @@ class Signatory:
         return " · ".join(part for part in (self.title, self.department, self.location) if part)
 
 
+# Level.label by value, read once a signatory: get_level_display() costs more than the rest
+# of the presenter when an export shows a million. A label is translated when it is shown.
+LEVEL_LABELS = dict(Level.choices)
+
+
 def signatory(signature: Signature, audience: Audience = Audience.PUBLIC) -> Signatory:
     letter = signature.letter
     anonymous = signature.display == Display.ANONYMOUS
@@ -65,7 +71,7 @@ def signatory(signature: Signature, audience: Audience = Audience.PUBLIC) -> Sig
     dated = more and not letter.count_step and signature.confirmed_at is not None
     return Signatory(
         name="Anonymous" if anonymous or not signature.name else signature.name,
-        level=signature.get_level_display(),
+        level=LEVEL_LABELS.get(signature.level, signature.level),
         verified=verified,
         verification=_verification(signature) if verified else "",
         institution=signature.institution,
@@ -119,6 +125,7 @@ GENERAL_WORDS = MINOR_WORDS | {
 DOMAIN_SUFFIXES = {"edu", "ac", "com", "org", "net", "gov", "uk", "us", "ca", "au", "de", "fr"}
 
 
+@functools.lru_cache(maxsize=4096)  # a letter's signatories repeat a few affiliations
 def names_institution(claim: str, institution: str, domain: str = "") -> bool:
     """Whether a claimed affiliation names this institution: its name, a whole part of its
     name ("Stanford"), its abbreviation ("MIT", "M.I.T."), or its domain's name ("UCL")."""
