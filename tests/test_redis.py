@@ -1,11 +1,13 @@
 """With Redis configured, every web process shares one set of rate limits and cached counts."""
 
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
+from unittest import mock
 
 import environ
 import pytest
@@ -111,13 +113,40 @@ def test_it_serves_every_web_process_the_same_cached_count(
             "django.core.cache.backends.locmem.LocMemCache",
             "",
         ),
-        ({}, "django.core.cache.backends.locmem.LocMemCache", None),
+        ({}, "undersigned.lib.rate_limit.MachineCache", "{data}/cache"),
     ],
     ids=["redis-url", "cache-url-wins", "neither"],
 )
 def test_it_builds_the_cache_from_the_environment(
     tmp_path: Path, environment: dict[str, str], backend: str, location: str | None
 ) -> None:
-    [cache] = settings_of_another_process(tmp_path, ["CACHES"], **environment)["CACHES"].values()
+    # As an operator starts it: not under pytest, which gives each test run a cache of its own.
+    with mock.patch.dict(os.environ):
+        os.environ.pop("PYTEST_VERSION", None)
+        read = settings_of_another_process(tmp_path, ["CACHES"], **environment)
+    [cache] = read["CACHES"].values()
     assert cache["BACKEND"] == backend
-    assert cache.get("LOCATION") == location
+    assert cache.get("LOCATION") == (location and location.format(data=tmp_path.resolve()))
+
+
+def test_a_test_run_gets_a_cache_of_its_own(tmp_path: Path) -> None:
+    [cache] = settings_of_another_process(tmp_path, ["CACHES"])["CACHES"].values()
+    assert Path(cache["LOCATION"]).name.startswith("test-cache-")
+
+
+@pytest.mark.parametrize(
+    ("environment", "aliases", "recurring"),
+    [({"REDIS_URL": REDIS_URL}, ["default", "rq"], "rq"), ({}, ["default"], "default")],
+    ids=["redis-url", "none"],
+)
+def test_it_keeps_the_outbox_in_the_database_and_the_rounds_on_rq_with_redis(
+    tmp_path: Path, environment: dict[str, str], aliases: list[str], recurring: str
+) -> None:
+    names = ["TASKS", "RECURRING_TASK_BACKEND", "INSTALLED_APPS"]
+    read = settings_of_another_process(tmp_path, names, **environment)
+    assert sorted(read["TASKS"]) == aliases
+    assert read["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    assert read["RECURRING_TASK_BACKEND"] == recurring
+    assert ("django_rq" in read["INSTALLED_APPS"]) == ("rq" in aliases)
+    if "rq" in aliases:
+        assert read["TASKS"]["rq"]["BACKEND"] == "django_tasks_rq.RQBackend"

@@ -77,6 +77,8 @@ def serve(argv: Sequence[str]) -> None:
 
 
 def worker(argv: Sequence[str]) -> None:
+    """Start the recurring rounds unless they are under way, then serve every queue in use:
+    the database's, and with REDIS_URL RQ's too, in this one process (see run_worker)."""
     _django_setup()
     from undersigned.signing.housekeeping import housekeeping_schedule
     from undersigned.updates.milestones import milestones_schedule

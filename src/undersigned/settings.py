@@ -3,7 +3,9 @@
 Nothing here switches infrastructure on unless it is configured: no REDIS_URL, no Redis.
 """
 
+import atexit
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -126,14 +128,45 @@ CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 if CACHE_URL:
     CACHES = {"default": env.cache_url_config(CACHE_URL)}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A SQLite file in the data directory that every process of this machine shares (the
+    # web server's workers and the worker), so a rate limit holds across them; its atomic
+    # add and incr count each hit once. WAL without a flush per write (synchronous NORMAL):
+    # a crash of the machine may lose the last writes, never the file. A test run gets one
+    # of its own (pytest sets PYTEST_VERSION), as it gets its own database, removed after.
+    CACHE_DIR = DATA_DIR / "cache"
+    if os.environ.get("PYTEST_VERSION"):
+        CACHE_DIR = DATA_DIR / f"test-cache-{os.getpid()}"
+        atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
+    CACHES = {
+        "default": {
+            "BACKEND": "undersigned.lib.rate_limit.MachineCache",
+            "LOCATION": str(CACHE_DIR),
+            "SHARDS": 4,
+            "DATABASE_TIMEOUT": 1.0,  # wait for another process's write, never fail it
+        }
+    }
 
+# Two queues. "default", in the database, is the transactional outbox: every task enqueued
+# in the transaction of the row that causes it (every email, an update's listing, a
+# delivery) is committed with that row, and one a dead worker held is run again once its
+# lease runs out. With REDIS_URL, RQ (django-tasks-rq) carries the recurring rounds, which
+# no row causes and which start again by themselves if lost (background/recurring.py).
+# RQ pushes a job when asked, not at commit, and does not run again a killed worker's job,
+# so nothing an outbox task does may go there. `undersigned worker` serves both queues.
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
     }
 }
+RECURRING_TASK_BACKEND = "default"
+if REDIS_URL:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["rq"] = {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+    RECURRING_TASK_BACKEND = "rq"
+    # A round may take long (forgetting a surge's worth of unconfirmed signatures).
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+
 # A task a worker claimed and did not finish in this time is taken up by another worker;
 # longer than any task takes, sending an email included (EMAIL_TIMEOUT).
 TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=120)

@@ -5,9 +5,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
-from django_tasks import default_task_backend
+from django_tasks import default_task_backend, task_backends
 
 from undersigned.background.models import RecurringRound
+from undersigned.background.recurring import recurring_restart
 from undersigned.signing.housekeeping import FORGET_INTERVAL, forget_unconfirmed
 from undersigned.signing.housekeeping import housekeeping_schedule as worker_starts
 
@@ -15,6 +16,7 @@ from undersigned.signing.housekeeping import housekeeping_schedule as worker_sta
 def dummy_backend(settings: Any) -> Any:
     """A backend that keeps its queue in memory and has no table anyone could query."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.RECURRING_TASK_BACKEND = "default"
     default_task_backend.clear()  # type: ignore[attr-defined]
     return default_task_backend
 
@@ -50,3 +52,42 @@ def test_it_starts_again_a_chain_whose_waiting_round_was_lost(db: None, settings
     worker_starts()
 
     assert len(backend.results) == 2
+
+
+def test_two_chains_that_ran_at_once_become_one(db: None, settings: Any) -> None:
+    backend = dummy_backend(settings)
+    worker_starts()
+
+    forget_unconfirmed.call()  # the round
+    forget_unconfirmed.call()  # a second one, such as a start enqueued while it was late
+
+    waiting = [result for result in backend.results if result.task.run_after is not None]
+    assert len(waiting) == 1
+
+
+def test_a_running_worker_starts_again_a_round_whose_chain_broke(db: None, settings: Any) -> None:
+    backend = dummy_backend(settings)
+    worker_starts()
+    assert recurring_restart() == 0  # under way: nothing to do
+    RecurringRound.objects.update(due_at=timezone.now() - timedelta(seconds=1))  # lost
+
+    assert recurring_restart() == 1
+
+    assert [result.task.name for result in backend.results] == ["forget_unconfirmed"] * 2
+    forget_unconfirmed.call()
+    assert recurring_restart() == 0  # the chain goes on again
+
+
+def test_the_rounds_go_to_the_recurring_backend(db: None, settings: Any) -> None:
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"},
+        "rounds": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"},
+    }
+    settings.RECURRING_TASK_BACKEND = "rounds"
+    default_task_backend.clear()  # type: ignore[attr-defined]
+
+    worker_starts()
+    forget_unconfirmed.call()
+
+    assert default_task_backend.results == []  # type: ignore[attr-defined]
+    assert {result.backend for result in task_backends["rounds"].results} == {"rounds"}  # type: ignore[attr-defined]

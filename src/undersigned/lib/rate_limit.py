@@ -1,8 +1,12 @@
-"""Fixed-window rate limits kept in the cache (local memory, or Redis when configured)."""
+"""Fixed-window rate limits kept in the cache: Redis when configured, otherwise a SQLite
+file that every process of the machine shares (`MachineCache`), so that a limit holds
+across the web server's processes, not per process."""
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
+from diskcache import DjangoCache
 from django.core.cache import cache
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -25,11 +29,26 @@ class RateLimit:
         """Record one event; True while the key is still within its limit."""
         window_start = int(time.time()) // self.window
         cache_key = f"rl:{self.name}:{key}:{window_start}"
-        # add() then incr() is atomic on Redis and within one process on local memory.
-        cache.add(cache_key, 0, timeout=self.window + 1)
-        try:
-            used = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=self.window + 1)
+        # add() and incr() are each atomic across processes, on Redis and on MachineCache
+        # alike, so every hit is counted once. The first hit of a window is one write.
+        if cache.add(cache_key, 1, timeout=self.window + 1):
             used = 1
+        else:
+            try:
+                used = cache.incr(cache_key)
+            except ValueError:  # expired between add and incr
+                cache.set(cache_key, 1, timeout=self.window + 1)
+                used = 1
         return used <= self.limit
+
+
+class MachineCache(DjangoCache):
+    """diskcache's Django cache, keeping its connections open between requests.
+
+    Django closes every cache when a request finishes; diskcache's close() closes its
+    SQLite connections, and opening them again made each hit cost a millisecond. They are
+    per thread and reopened after a fork, so keeping them is safe.
+    """
+
+    def close(self, **kwargs: Any) -> None:
+        pass
