@@ -3,7 +3,7 @@
 import os
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
@@ -39,6 +39,17 @@ def port_open(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _writers_closed(django_db_setup: None) -> Iterator[None]:
+    """Signing's group-commit writer keeps its connection; it lets go of it before the
+    test database is dropped (this ends first, since it needs the database set up),
+    which a connection still open would hold up."""
+    yield
+    from undersigned.signing.signatures import signature_writes
+
+    signature_writes.close_connection()
 
 
 @pytest.fixture(autouse=True)

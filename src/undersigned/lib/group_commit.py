@@ -15,6 +15,7 @@ test, a command that groups writes itself), whose commit is not the writer's to 
 """
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable, Hashable
@@ -86,6 +87,10 @@ class _Write(Generic[Result]):
     error: BaseException | None = None
 
 
+def _CLOSE() -> None:
+    """Not a write: tells the writer to close its connection (GroupCommit.close_connection)."""
+
+
 class GroupCommit:
     """One writer thread for this process, started on first use (and again after a fork,
     since a forked child has none of its parent's threads)."""
@@ -110,8 +115,6 @@ class GroupCommit:
         return item.result  # type: ignore[return-value]  # set, since there was no error
 
     def _ensure_writer(self) -> None:
-        import os
-
         pid = os.getpid()
         if self._started_in == pid:
             return
@@ -122,9 +125,18 @@ class GroupCommit:
                 thread.start()
                 self._started_in = pid
 
+    def close_connection(self) -> None:
+        """Have the writer close its database connection, if it has one, and wait for it
+        (before the database goes away: at the end of a test run, say). The next write
+        opens a new one."""
+        if self._started_in == os.getpid():
+            item: _Write[None] = _Write(_CLOSE)
+            self._waiting.put(item)
+            item.done.wait()
+
     def _write_forever(self) -> None:
         # The writer keeps its connection open for as long as it works: a connection per
-        # batch would cost more than the batch (on SQLite, CONN_MAX_AGE is 0).
+        # batch would cost more than the batch.
         waiting = self._waiting
         while True:
             batch = [waiting.get()]
@@ -133,7 +145,12 @@ class GroupCommit:
                     batch.append(waiting.get_nowait())
                 except queue.Empty:
                     break
-            self._commit(batch)
+            closes = [item for item in batch if item.run is _CLOSE]
+            if writes := [item for item in batch if item.run is not _CLOSE]:
+                self._commit(writes)
+            for item in closes:
+                connection.close()
+                item.done.set()
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
         committed = threading.Event()
