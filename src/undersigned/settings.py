@@ -197,6 +197,9 @@ MILESTONE_CHECK_SECONDS = env.int("MILESTONE_CHECK_SECONDS", default=60)
 # Delivery PDFs and CSVs, built by the worker and served by the web processes: on several
 # machines, a directory they all share.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# Delivery PDFs and CSVs are built in a short-lived child process, so the worker never keeps
+# fpdf2 and the fonts loaded (docs/delivery-pdf.md).
+DELIVERY_BUILD_IN_CHILD = env.bool("DELIVERY_BUILD_IN_CHILD", default=True)
 OUTBOX_PAGE_ENABLED = DEBUG or DEMO
 
 AUTH_PASSWORD_VALIDATORS = [

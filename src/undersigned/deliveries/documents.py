@@ -39,6 +39,15 @@ def by_institution(letter: Letter) -> bool:
     )
 
 
+def delivery_for_build(delivery_id: int) -> Delivery | None:
+    """The delivery with what building its files reads of it; None once it is gone."""
+    return (
+        Delivery.objects.select_related("letter", "letter__organisation", "letter_version")
+        .filter(pk=delivery_id)
+        .first()
+    )
+
+
 def delivery_files_build(delivery: Delivery) -> None:
     """Write the delivery's PDF and CSV, and keep them in the delivery's files in place of
     any earlier ones, which are deleted: after a withdrawal, the name is gone from them.
@@ -46,7 +55,7 @@ def delivery_files_build(delivery: Delivery) -> None:
     They hold the signatures carried as they stand now, so the highest event of the letter
     is noted first: a withdrawal after it makes them stale (delivering.files_current).
     """
-    from .pdf import pdf_write  # its fonts load only in the worker that builds one
+    from .pdf import pdf_write  # fpdf2 and the fonts load only where a PDF is built
 
     letter = delivery.letter
     events_seen = letter.events.aggregate(n=Max("id"))["n"] or 0

@@ -18,7 +18,8 @@ from undersigned.mail.messages import (
     messages_send_once,
 )
 
-from .documents import delivery_files_build
+from .build_child import delivery_files_build_isolated
+from .documents import delivery_for_build
 from .models import Delivery, DeliveryStatus, DeliveryTarget, Method
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ def build_delivery(delivery_id: int, attempt: int = 1) -> None:
     if delivery is None:
         return
     if delivery.files_event_id is None:
-        delivery_files_build(delivery)
+        # In a child process: the worker never keeps fpdf2 and the fonts loaded.
+        delivery_files_build_isolated(delivery)
     if delivery.method == Method.MANUAL:
         assert delivery.delivered_at is not None
         _delivered(delivery, delivery.delivered_at)
@@ -55,15 +57,11 @@ def rebuild_delivery_files(delivery_id: int) -> None:
     """After a signer withdrew: the public PDF and the CSV without them."""
     delivery = _loaded(delivery_id)
     if delivery is not None:
-        delivery_files_build(delivery)
+        delivery_files_build_isolated(delivery)
 
 
 def _loaded(delivery_id: int) -> Delivery | None:
-    return (
-        Delivery.objects.select_related("letter", "letter__organisation", "letter_version")
-        .filter(pk=delivery_id)
-        .first()
-    )
+    return delivery_for_build(delivery_id)
 
 
 def _delivered(delivery: Delivery, at: datetime) -> None:

@@ -16,11 +16,10 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, connection
 from django_tasks import task_backends
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker as DatabaseWorker
-from rq.worker import SimpleWorker
 
 from undersigned.background.leases import leases_expire
 from undersigned.background.recurring import recurring_restart
@@ -74,8 +73,12 @@ def _database_worker(options: dict[str, Any]) -> DatabaseWorker:
 
 
 def _run_both(database: DatabaseWorker, rq_queues: list[str]) -> None:
-    import django_rq  # only now: it refuses to load without RQ_QUEUES
+    # Only now: django_rq refuses to load without RQ_QUEUES, and RQ with redis-py costs a
+    # worker that serves no RQ queue some 19 MB.
+    import django_rq
     from django_tasks_rq import Job
+
+    from undersigned.background.rq_worker import RQWorker
 
     level = logger.getEffectiveLevel()
     outcome: dict[str, bool] = {}
@@ -114,21 +117,6 @@ def _run_both(database: DatabaseWorker, rq_queues: list[str]) -> None:
 
 def _exit_now(signum: int, frame: object) -> None:
     raise SystemExit(1)
-
-
-class RQWorker(SimpleWorker):
-    """RQ's worker running each job in this process, as the database queue does (no fork
-    per job), checking its database connection before each, as Django does per request."""
-
-    stop_asked = False
-
-    def request_stop(self, signum: Any, frame: Any) -> None:
-        self.stop_asked = True
-        super().request_stop(signum, frame)
-
-    def execute_job(self, job: Any, queue: Any) -> None:
-        close_old_connections()
-        super().execute_job(job, queue)
 
 
 def _watch() -> None:
