@@ -72,11 +72,17 @@ def _throwaway_database(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def site_create(**extra_env: str) -> Site:
-    """Migrate a fresh data directory (and PostgreSQL database) and load the demo letters."""
+def site_create(database_url: str | None = None, **extra_env: str) -> Site:
+    """Migrate a fresh data directory (and PostgreSQL database) and load the demo letters.
+
+    On PostgreSQL when `database_url` (else the environment's DATABASE_URL) names a
+    PostgreSQL server, in a throwaway database beside it; otherwise on SQLite in the data
+    directory (pass "" for SQLite whatever DATABASE_URL says)."""
     data_dir = Path(tempfile.mkdtemp(prefix="undersigned-bench-"))
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
-    database_url = os.environ.get("DATABASE_URL", "")
+    sqlite_asked = database_url == ""
+    if database_url is None:
+        database_url = os.environ.get("DATABASE_URL", "")
     if database_url.startswith(("postgres:", "postgresql:")):
         extra_env = {"DATABASE_URL": _throwaway_database(database_url), **extra_env}
     env = {
@@ -91,6 +97,8 @@ def site_create(**extra_env: str) -> Site:
     }
     for var in ("UNDERSIGNED_DEMO", "DEBUG", "ACCESS_LOG"):
         env.pop(var, None)
+    if sqlite_asked:
+        env.pop("DATABASE_URL", None)
     site = Site(data_dir=data_dir, env=env)
     for command in (("migrate", "--no-input", "-v", "0"), ("load_demo",)):
         done = site.manage(*command)
@@ -207,6 +215,12 @@ def _memory_kib(pid: int) -> tuple[int, int]:
             elif line.startswith("Pss:"):
                 pss = int(line.split()[1])
     return rss, pss
+
+
+def groups_memory_kib(pgids: list[int]) -> tuple[int, int]:
+    """(RSS, PSS) summed over every live process of these process groups, right now."""
+    samples = [_memory_kib(pid) for pgid in pgids for pid in _group_members(pgid)]
+    return sum(rss for rss, _ in samples), sum(pss for _, pss in samples)
 
 
 @dataclass

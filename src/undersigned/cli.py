@@ -52,15 +52,6 @@ def _require_free(host: str, port: int) -> None:
             raise SystemExit(message) from None
 
 
-def _require_setup() -> None:
-    """Fail here, with Django's message, on a bad configuration: checked in a process of
-    its own, since granian's main process serves no request and need not hold Django
-    (some 25 MB) beside its workers, which each load their own."""
-    check = [sys.executable, "-c", "from undersigned.cli import _django_setup; _django_setup()"]
-    if subprocess.run(check, check=False).returncode:
-        raise SystemExit("undersigned: the configuration is not valid (above)")
-
-
 def serve(argv: Sequence[str]) -> None:
     parser = argparse.ArgumentParser(prog="undersigned serve")
     parser.add_argument("--addr", default=os.environ.get("UNDERSIGNED_ADDR", DEFAULT_ADDR))
@@ -69,9 +60,14 @@ def serve(argv: Sequence[str]) -> None:
     args = parser.parse_args(argv)
     host, port = _split_addr(args.addr)
     _require_free(host, port)
-    _require_setup()
+    _django_setup()  # fail here, with Django's message, on a bad configuration
+    # Loaded before granian forks its workers, the application's modules are shared by
+    # them all: each worker process then costs the memory of what it alone writes.
     from granian import Granian
     from granian.constants import Interfaces
+
+    import undersigned.urls
+    import undersigned.wsgi  # noqa: F401
 
     Granian(
         "undersigned.wsgi:application",

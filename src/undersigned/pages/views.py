@@ -103,7 +103,8 @@ def letter_count_json(request: HttpRequest, slug: str) -> HttpResponseBase:
             "goal": letter.goal,
         }
     )
-    return _page(response)
+    # Kept half as long as a page: with the render it is at most about a second old.
+    return page_cached(cacheable(response), settings.LETTER_CACHE_SECONDS / 2)
 
 
 def letter_signatures(request: HttpRequest, slug: str) -> HttpResponseBase:

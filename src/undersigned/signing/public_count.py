@@ -87,9 +87,10 @@ def names_revealed(letter: Letter) -> bool:
 
 
 def _cache_key(letter_id: int, count: LetterCount) -> str:
-    # Keyed by the count too: a confirmation or a withdrawal changes the count, and with it
-    # the key, so the breakdown is never older than the count it is shown beside.
-    return f"institutions:{letter_id}:{count.total}:{count.verified}"
+    # Keyed by the verified count: a verification or a withdrawal of a verified signature
+    # changes it, and with it the key, so the breakdown moves with the verified count shown
+    # beside it; plain signatures, a surge's millions, leave it as it is.
+    return f"institutions:{letter_id}:{count.verified}"
 
 
 def _institutions(counts: dict[int, LetterCount]) -> dict[int, tuple[tuple[str, int], ...]]:
@@ -105,7 +106,7 @@ def _institutions(counts: dict[int, LetterCount]) -> dict[int, tuple[tuple[str, 
         stored = _stored_institutions(missing)
         cache.set_many(
             {keys[letter_id]: list(stored[letter_id]) for letter_id in missing},
-            timeout=settings.COUNT_CACHE_SECONDS,
+            timeout=settings.COUNT_CACHE_SECONDS * 60,  # exact for its key; see _cache_key
         )
         found.update(stored)
     return found
