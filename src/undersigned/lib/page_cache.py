@@ -28,8 +28,9 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 # Bound on the pages a process keeps: each letter's page and count, in a few languages.
 MAX_PAGES = 500
-# How long past its time a page is served while one thread renders it again.
-STALE_SECONDS = 10.0
+# How long past its time a page is served while one thread renders it again: short, so
+# that a count a render under load is slow to replace is still at most a second late.
+STALE_SECONDS = 1.0
 
 
 def page_cached(response: HttpResponseBase, seconds: float) -> HttpResponseBase:
