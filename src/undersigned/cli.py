@@ -61,13 +61,14 @@ def serve(argv: Sequence[str]) -> None:
     host, port = _split_addr(args.addr)
     _require_free(host, port)
     _django_setup()  # fail here, with Django's message, on a bad configuration
-    # Loaded before granian forks its workers, the application's modules are shared by
-    # them all: each worker process then costs the memory of what it alone writes.
+    # Loaded before granian forks its workers, the application's modules (every view,
+    # through the URL conf) are shared by them all: each worker process then costs the
+    # memory of what it alone writes.
+    from django.urls import get_resolver
     from granian import Granian
     from granian.constants import Interfaces
 
-    import undersigned.urls
-    import undersigned.wsgi  # noqa: F401
+    get_resolver().url_patterns  # noqa: B018  # loading them is the point
 
     Granian(
         "undersigned.wsgi:application",
