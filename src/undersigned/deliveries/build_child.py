@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MODULE = "undersigned.deliveries.build_child"
+# The name of the parent's database, which the child uses in place of the configured one.
+DATABASE_NAME = "UNDERSIGNED_BUILD_DATABASE_NAME"
 
 
 class DeliveryBuildFailed(RuntimeError):
@@ -100,6 +102,10 @@ def _child_environment() -> dict[str, str]:
     source = str(Path(__file__).resolve().parents[2])
     path = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = os.pathsep.join([source, path]) if path else source
+    # The database and the media directory this process uses, whatever its environment
+    # says: a test's database and media directory are not the environment's.
+    env[DATABASE_NAME] = str(connection.settings_dict["NAME"])
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     return env
 
 
@@ -115,6 +121,8 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    if name := os.environ.get(DATABASE_NAME):
+        connection.settings_dict["NAME"] = name  # before the first query connects
     from .documents import delivery_files_build, delivery_for_build
 
     [delivery_id] = argv
