@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -112,9 +113,10 @@ def use_relay(settings: Any, relay: Relay) -> None:
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
 
 
-@pytest.fixture
-def relay() -> Iterator[Relay]:
-    relay = Relay(port=free_port())
+@contextmanager
+def serving(relay: Relay) -> Iterator[Relay]:
+    """The relay listening on its port until the block ends; a test may stop it and start
+    it again on the same port."""
     controller = Controller(
         relay, hostname=relay.host, port=relay.port, server_hostname="relay.test"
     )
@@ -123,6 +125,12 @@ def relay() -> Iterator[Relay]:
         yield relay
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def relay() -> Iterator[Relay]:
+    with serving(Relay(port=free_port())) as relay:
+        yield relay
 
 
 def start_worker(

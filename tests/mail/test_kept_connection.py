@@ -5,13 +5,10 @@ accepted."""
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.mail import EmailMessage
 from django.db import connection as database
 from django.test import Client
@@ -21,7 +18,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import run_tasks, sign
-from tests.mail.conftest import Relay, use_relay
+from tests.mail.conftest import Relay, serving, use_relay
 from tests.processes import free_port
 from undersigned.letters.models import Letter
 from undersigned.lib.email_address import email_key
@@ -30,20 +27,6 @@ from undersigned.mail.messages import Outcome, TemporaryFailure, message_send_on
 from undersigned.mail.models import SentMessage
 from undersigned.signing.models import Signature
 from undersigned.signing.tasks import send_confirmation
-
-
-@contextmanager
-def serving(relay: Relay) -> Iterator[Relay]:
-    """The relay listening on its port until the block ends (as the `relay` fixture, but
-    one a test can stop and start again on the same port)."""
-    controller = Controller(
-        relay, hostname=relay.host, port=relay.port, server_hostname="relay.test"
-    )
-    controller.start()
-    try:
-        yield relay
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.mail.conftest import Relay
+from tests.mail.conftest import Relay, relay  # noqa: F401  # the fixture, for this folder
 from tests.processes import environment_for_another_process, free_port, stop
 
 # Letters to sign, made by the domain functions in a process on the database under test,
@@ -140,19 +139,6 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
         yield started
     finally:
         started.stop()
-
-
-@pytest.fixture
-def relay() -> Iterator[Relay]:
-    relay = Relay(port=free_port())
-    controller = Controller(
-        relay, hostname=relay.host, port=relay.port, server_hostname="relay.test"
-    )
-    controller.start()
-    try:
-        yield relay
-    finally:
-        controller.stop()
 
 
 def environment(tmp_path: Path, **values: str) -> dict[str, str]:
