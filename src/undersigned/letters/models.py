@@ -111,6 +111,14 @@ class Letter(models.Model):
     # Moves on whenever the campaign's story on the letter page changes (an update sent, a
     # milestone, a delivery, a response), so the page may keep the story cached until then.
     story_version = models.PositiveIntegerField(default=0, editable=False)
+    # Signers' personal data is kept this many days after the letter closed or was last
+    # delivered, then erased by the worker; the counts and institution aggregates stay.
+    retention_days = models.PositiveIntegerField(
+        default=183,
+        help_text="Days after closing or the last delivery before signers' personal data is "
+        "erased. Counts and institution totals are kept.",
+    )
+    personal_data_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = LetterQuerySet.as_manager()
 

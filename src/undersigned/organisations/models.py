@@ -10,6 +10,10 @@ class Organisation(models.Model):
         blank=True,
         help_text="Where signers' replies to updates go (the Reply-To of every update).",
     )
+    require_mfa = models.BooleanField(
+        default=False,
+        help_text="Members must sign in with a second factor (an app code or a passkey).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

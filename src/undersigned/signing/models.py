@@ -94,6 +94,13 @@ class Signature(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
+    # Keyed hashes of the address the signature came from and of its subnet (/24, /64),
+    # never the address; kept for the fraud window (FRAUD_WINDOW_DAYS), then blanked.
+    ip_hash = models.CharField(max_length=64, blank=True)
+    subnet_hash = models.CharField(max_length=64, blank=True)
+    # Why the signature is suspect ("" if it is not): codes of the rules it tripped, comma
+    # separated. A suspect signature is held when confirmed, never counted until cleared.
+    suspect = models.CharField(max_length=200, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 
@@ -104,6 +111,8 @@ class Signature(models.Model):
         indexes = [
             models.Index(fields=["letter", "state", "confirmed_at"]),
             models.Index(fields=["letter", "institution"]),
+            models.Index(fields=["letter", "subnet_hash", "created_at"]),
+            models.Index(fields=["letter", "email_domain", "created_at"]),
         ]
 
     def __str__(self) -> str:
