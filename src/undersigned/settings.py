@@ -114,6 +114,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a real file, so WAL and locking behave as in production; one per test run,
     # so that two runs side by side do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-undersigned-{os.getpid()}.db")}
+elif os.environ.get("PYTEST_VERSION"):
+    # One test database per test run here too, so that two runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_undersigned_{os.getpid()}"}
 # Each thread keeps its connection between requests: opening one costs more than most
 # requests (on SQLite, with its pragmas and functions; closing the last connection to a
 # WAL database also checkpoints it), and a broken one is replaced at the next request.
