@@ -63,3 +63,29 @@ def email_key(address: str) -> str:
     return salted_hmac(
         "undersigned.email_key", canonical_email(address), algorithm="sha256"
     ).hexdigest()
+
+
+# RFC 5321 4.5.3.1.1: a local part is at most 64 octets.
+MAX_LOCAL_PART = 64
+
+
+def is_public_mailbox(address: str) -> bool:
+    """Whether an address could be a mailbox on the public internet: a local part of at most
+    64 octets at a domain name with a dot in it, not an address literal ("a@[127.0.0.1]")
+    and not a name only this machine or its network resolves ("a@localhost")."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or len(local.encode()) > MAX_LOCAL_PART:
+        return False
+    domain = canonical_domain(domain)
+    if domain.startswith("[") or "." not in domain:
+        return False
+    labels = domain.split(".")
+    if labels[-1] in LOCAL_ONLY_TLDS or labels[-1].isdigit():
+        return False
+    return all(labels)
+
+
+# Names only a machine or its own network resolves (RFC 6761, RFC 6762, and the common
+# private ones). The reserved documentation names (.example, .test) are not refused: the
+# demo and the tests write to them, and no relay delivers there anyway.
+LOCAL_ONLY_TLDS = {"localhost", "local", "localdomain", "internal", "lan", "home"}

@@ -16,6 +16,14 @@ def is_same_origin(request: HttpRequest) -> bool:
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if not source:
         return True
-    netloc = urlsplit(source).netloc
-    trusted = {request.get_host(), urlsplit(settings.BASE_URL).netloc}
-    return netloc in trusted
+    sent_from = urlsplit(source)
+    origin = f"{sent_from.scheme}://{sent_from.netloc}".lower()
+    scheme = request.scheme or "http"
+    trusted = {f"{scheme}://{request.get_host()}".lower(), _origin(settings.BASE_URL)}
+    return origin in trusted
+
+
+def _origin(url: str) -> str:
+    """The whole origin of a URL: scheme, host and port (RFC 6454)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()

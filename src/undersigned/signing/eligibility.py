@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from undersigned.letters.models import Eligibility, Letter
-from undersigned.lib.email_address import email_domain
+from undersigned.lib.email_address import email_domain, is_public_mailbox
 
 
 def domain_matches(domain: str, allowed: str, *, subdomains: bool = True) -> bool:
@@ -34,6 +34,11 @@ def is_disposable(domain: str) -> bool:
 
 def check_eligible(letter: Letter, email: str) -> None:
     """Refuse, with a message the signer can act on, an address that may not sign."""
+    if not is_public_mailbox(email):
+        raise ValidationError(
+            _("This address cannot receive email from the internet. Check it, or use another."),
+            code="not_public",
+        )
     domain = email_domain(email)
     if letter.eligibility == Eligibility.DOMAINS:
         if not is_listed_domain(letter, domain):

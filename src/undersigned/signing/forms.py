@@ -46,6 +46,7 @@ ERROR_FIELDS = {
     "display": "display",
     "domain_not_eligible": "email",
     "disposable": "email",
+    "not_public": "email",
     "not_academic": "email",
     "address_flooded": "email",
     "contact_at_work": "contact_email",
