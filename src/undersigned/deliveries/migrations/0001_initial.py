@@ -6,195 +6,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("letters", "0003_letter_goal_rises"),
+        ('letters', '0003_letter_goal_rises'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Delivery",
+            name='Delivery',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("number", models.PositiveIntegerField()),
-                (
-                    "method",
-                    models.CharField(
-                        choices=[
-                            ("email", "Emailed to the targets from here"),
-                            ("manual", "Delivered another way"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("preparing", "Building the PDF"),
-                            ("sending", "Sending to the targets"),
-                            ("delivered", "Delivered"),
-                            ("failed", "Not delivered"),
-                        ],
-                        default="preparing",
-                        max_length=10,
-                    ),
-                ),
-                ("since", models.DateTimeField(blank=True, null=True)),
-                ("until", models.DateTimeField()),
-                ("total", models.PositiveIntegerField()),
-                ("verified", models.PositiveIntegerField()),
-                (
-                    "signatures",
-                    models.PositiveIntegerField(help_text="How many this delivery carries."),
-                ),
-                ("closes_signing", models.BooleanField(default=False)),
-                (
-                    "how",
-                    models.CharField(
-                        blank=True,
-                        help_text="For a manual delivery: “by hand”, “by post”.",
-                        max_length=200,
-                    ),
-                ),
-                ("note", models.TextField(blank=True)),
-                ("delivered_at", models.DateTimeField(blank=True, null=True)),
-                ("pdf", models.FileField(blank=True, upload_to="deliveries/")),
-                ("csv", models.FileField(blank=True, upload_to="deliveries/")),
-                ("error", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="deliveries",
-                        to="letters.letter",
-                    ),
-                ),
-                (
-                    "letter_version",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, to="letters.letterversion"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField()),
+                ('method', models.CharField(choices=[('email', 'Emailed to the targets from here'), ('manual', 'Delivered another way')], max_length=10)),
+                ('status', models.CharField(choices=[('preparing', 'Building the PDF'), ('sending', 'Sending to the targets'), ('delivered', 'Delivered'), ('failed', 'Not delivered')], default='preparing', max_length=10)),
+                ('since', models.DateTimeField(blank=True, null=True)),
+                ('until', models.DateTimeField()),
+                ('total', models.PositiveIntegerField()),
+                ('verified', models.PositiveIntegerField()),
+                ('signatures', models.PositiveIntegerField(help_text='How many this delivery carries.')),
+                ('closes_signing', models.BooleanField(default=False)),
+                ('how', models.CharField(blank=True, help_text='For a manual delivery: “by hand”, “by post”.', max_length=200)),
+                ('note', models.TextField(blank=True)),
+                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ('pdf', models.FileField(blank=True, upload_to='deliveries/')),
+                ('csv', models.FileField(blank=True, upload_to='deliveries/')),
+                ('error', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='letters.letter')),
+                ('letter_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='letters.letterversion')),
             ],
             options={
-                "ordering": ["number"],
+                'ordering': ['number'],
             },
         ),
         migrations.CreateModel(
-            name="DeliveryTarget",
+            name='DeliveryTarget',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("sent_at", models.DateTimeField(blank=True, null=True)),
-                ("refused", models.TextField(blank=True)),
-                (
-                    "delivery",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="recipients",
-                        to="deliveries.delivery",
-                    ),
-                ),
-                (
-                    "target",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, to="letters.target"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ('refused', models.TextField(blank=True)),
+                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='deliveries.delivery')),
+                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='letters.target')),
             ],
         ),
         migrations.AddField(
-            model_name="delivery",
-            name="targets",
-            field=models.ManyToManyField(
-                related_name="deliveries", through="deliveries.DeliveryTarget", to="letters.target"
-            ),
+            model_name='delivery',
+            name='targets',
+            field=models.ManyToManyField(related_name='deliveries', through='deliveries.DeliveryTarget', to='letters.target'),
         ),
         migrations.CreateModel(
-            name="Response",
+            name='Response',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("responded_on", models.DateField()),
-                ("text", models.TextField(help_text="Markdown.")),
-                ("source_url", models.URLField(blank=True, max_length=500)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "delivery",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="responses",
-                        to="deliveries.delivery",
-                    ),
-                ),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="responses",
-                        to="letters.letter",
-                    ),
-                ),
-                (
-                    "target",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="responses",
-                        to="letters.target",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('responded_on', models.DateField()),
+                ('text', models.TextField(help_text='Markdown.')),
+                ('source_url', models.URLField(blank=True, max_length=500)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('delivery', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='responses', to='deliveries.delivery')),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='letters.letter')),
+                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='letters.target')),
             ],
             options={
-                "ordering": ["responded_on", "pk"],
+                'ordering': ['responded_on', 'pk'],
             },
         ),
         migrations.AddConstraint(
-            model_name="deliverytarget",
-            constraint=models.UniqueConstraint(
-                fields=("delivery", "target"), name="one_target_per_delivery"
-            ),
+            model_name='deliverytarget',
+            constraint=models.UniqueConstraint(fields=('delivery', 'target'), name='one_target_per_delivery'),
         ),
         migrations.AddConstraint(
-            model_name="delivery",
-            constraint=models.UniqueConstraint(
-                fields=("letter", "number"), name="one_delivery_number"
-            ),
+            model_name='delivery',
+            constraint=models.UniqueConstraint(fields=('letter', 'number'), name='one_delivery_number'),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("deliveries", "0001_initial"),
+        ('deliveries', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="delivery",
-            name="files_event_id",
+            model_name='delivery',
+            name='files_event_id',
             field=models.BigIntegerField(blank=True, null=True),
         ),
     ]

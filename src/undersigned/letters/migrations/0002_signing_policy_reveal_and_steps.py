@@ -5,59 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("letters", "0001_initial"),
+        ('letters', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="letter",
-            name="ask_department",
-            field=models.CharField(
-                choices=[("off", "Not asked"), ("optional", "Optional"), ("required", "Required")],
-                default="off",
-                max_length=10,
-            ),
+            model_name='letter',
+            name='ask_department',
+            field=models.CharField(choices=[('off', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='off', max_length=10),
         ),
         migrations.AddField(
-            model_name="letter",
-            name="ask_location",
-            field=models.CharField(
-                choices=[("off", "Not asked"), ("optional", "Optional"), ("required", "Required")],
-                default="off",
-                max_length=10,
-            ),
+            model_name='letter',
+            name='ask_location',
+            field=models.CharField(choices=[('off', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='off', max_length=10),
         ),
         migrations.AddField(
-            model_name="letter",
-            name="count_step",
-            field=models.PositiveIntegerField(
-                blank=True,
-                help_text="Show counts in steps of this size (“150+”), so that one new signature cannot be tied to one person.",
-                null=True,
-                validators=[django.core.validators.MinValueValidator(2)],
-            ),
+            model_name='letter',
+            name='count_step',
+            field=models.PositiveIntegerField(blank=True, help_text='Show counts in steps of this size (“150+”), so that one new signature cannot be tied to one person.', null=True, validators=[django.core.validators.MinValueValidator(2)]),
         ),
         migrations.AddField(
-            model_name="letter",
-            name="include_subdomains",
-            field=models.BooleanField(
-                default=True, help_text="Also accept addresses at subdomains, like eng.example.org."
-            ),
+            model_name='letter',
+            name='include_subdomains',
+            field=models.BooleanField(default=True, help_text='Also accept addresses at subdomains, like eng.example.org.'),
         ),
         migrations.AddField(
-            model_name="letter",
-            name="reveal_threshold",
-            field=models.PositiveIntegerField(
-                blank=True,
-                help_text="Names stay hidden, and only counts show, until this many verified people have signed.",
-                null=True,
-                validators=[django.core.validators.MinValueValidator(2)],
-            ),
+            model_name='letter',
+            name='reveal_threshold',
+            field=models.PositiveIntegerField(blank=True, help_text='Names stay hidden, and only counts show, until this many verified people have signed.', null=True, validators=[django.core.validators.MinValueValidator(2)]),
         ),
         migrations.AlterField(
-            model_name="letter",
-            name="eligible_domains",
-            field=models.TextField(blank=True, help_text="One domain per line."),
+            model_name='letter',
+            name='eligible_domains',
+            field=models.TextField(blank=True, help_text='One domain per line.'),
         ),
     ]

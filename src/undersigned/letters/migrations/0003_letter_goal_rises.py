@@ -4,17 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("letters", "0002_signing_policy_reveal_and_steps"),
+        ('letters', '0002_signing_policy_reveal_and_steps'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="letter",
-            name="goal_rises",
-            field=models.BooleanField(
-                default=True,
-                help_text="When the count reaches the goal, raise it to the next step (1,000 → 2,500 → 5,000 → 10,000 …).",
-            ),
+            model_name='letter',
+            name='goal_rises',
+            field=models.BooleanField(default=True, help_text='When the count reaches the goal, raise it to the next step (1,000 → 2,500 → 5,000 → 10,000 …).'),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("letters", "0003_letter_goal_rises"),
+        ('letters', '0003_letter_goal_rises'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="letter",
-            name="story_version",
+            model_name='letter',
+            name='story_version',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

@@ -4,32 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("mail", "0001_initial"),
+        ('mail', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SentMessage",
+            name='SentMessage',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=200, unique=True)),
-                ("message_id", models.CharField(max_length=200)),
-                ("claimed_until", models.DateTimeField(null=True)),
-                ("sent_at", models.DateTimeField(null=True)),
-                (
-                    "refused",
-                    models.TextField(
-                        blank=True, help_text="The relay's permanent refusal, if any."
-                    ),
-                ),
-                ("attempts", models.PositiveSmallIntegerField(default=0)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=200, unique=True)),
+                ('message_id', models.CharField(max_length=200)),
+                ('claimed_until', models.DateTimeField(null=True)),
+                ('sent_at', models.DateTimeField(null=True)),
+                ('refused', models.TextField(blank=True, help_text="The relay's permanent refusal, if any.")),
+                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
         ),
     ]

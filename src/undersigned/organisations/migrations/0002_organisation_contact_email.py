@@ -4,18 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("organisations", "0001_initial"),
+        ('organisations', '0001_initial'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="organisation",
-            name="contact_email",
-            field=models.EmailField(
-                blank=True,
-                help_text="Where signers' replies to updates go (the Reply-To of every update).",
-                max_length=254,
-            ),
+            model_name='organisation',
+            name='contact_email',
+            field=models.EmailField(blank=True, help_text="Where signers' replies to updates go (the Reply-To of every update).", max_length=254),
         ),
     ]

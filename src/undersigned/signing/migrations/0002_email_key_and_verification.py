@@ -45,115 +45,97 @@ def keys_from_addresses(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("letters", "0002_signing_policy_reveal_and_steps"),
-        ("signing", "0001_initial"),
+        ('letters', '0002_signing_policy_reveal_and_steps'),
+        ('signing', '0001_initial'),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name="signature",
-            name="one_signature_per_person",
+            model_name='signature',
+            name='one_signature_per_person',
         ),
         migrations.AddField(
-            model_name="countshard",
-            name="verified",
+            model_name='countshard',
+            name='verified',
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="signature",
-            name="contact_email",
-            field=models.EmailField(
-                blank=True,
-                help_text="Where the signer asked to be written to later.",
-                max_length=254,
-            ),
+            model_name='signature',
+            name='contact_email',
+            field=models.EmailField(blank=True, help_text='Where the signer asked to be written to later.', max_length=254),
         ),
         migrations.AddField(
-            model_name="signature",
-            name="department",
+            model_name='signature',
+            name='department',
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name="signature",
-            name="email_domain",
-            field=models.CharField(default="", max_length=253),
+            model_name='signature',
+            name='email_domain',
+            field=models.CharField(default='', max_length=253),
             preserve_default=False,
         ),
         migrations.AddField(
-            model_name="signature",
-            name="email_key",
-            field=models.CharField(default="", max_length=64),
+            model_name='signature',
+            name='email_key',
+            field=models.CharField(default='', max_length=64),
             preserve_default=False,
         ),
         migrations.AddField(
-            model_name="signature",
-            name="institution",
-            field=models.CharField(
-                blank=True, help_text="As verified from the address's domain.", max_length=200
-            ),
+            model_name='signature',
+            name='institution',
+            field=models.CharField(blank=True, help_text="As verified from the address's domain.", max_length=200),
         ),
         migrations.AddField(
-            model_name="signature",
-            name="location",
+            model_name='signature',
+            name='location',
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name="signature",
-            name="reminders_sent",
+            model_name='signature',
+            name='reminders_sent',
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name="signature",
-            name="affiliation",
-            field=models.CharField(blank=True, help_text="As claimed.", max_length=200),
+            model_name='signature',
+            name='affiliation',
+            field=models.CharField(blank=True, help_text='As claimed.', max_length=200),
         ),
         migrations.AlterField(
-            model_name="signature",
-            name="email",
+            model_name='signature',
+            name='email',
             field=models.EmailField(blank=True, max_length=254),
         ),
         migrations.AlterField(
-            model_name="signature",
-            name="name",
+            model_name='signature',
+            name='name',
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.RunPython(keys_from_addresses, migrations.RunPython.noop),
         migrations.RemoveField(
-            model_name="signature",
-            name="email_canonical",
+            model_name='signature',
+            name='email_canonical',
         ),
         migrations.AddIndex(
-            model_name="signature",
-            index=models.Index(
-                fields=["letter", "institution"], name="signing_sig_letter__e49e2d_idx"
-            ),
+            model_name='signature',
+            index=models.Index(fields=['letter', 'institution'], name='signing_sig_letter__e49e2d_idx'),
         ),
         migrations.AddConstraint(
-            model_name="signature",
-            constraint=models.UniqueConstraint(
-                fields=("letter", "email_key"), name="one_signature_per_person"
-            ),
+            model_name='signature',
+            constraint=models.UniqueConstraint(fields=('letter', 'email_key'), name='one_signature_per_person'),
         ),
         migrations.CreateModel(
-            name="ConfirmationQuota",
+            name='ConfirmationQuota',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("email_key", models.CharField(max_length=64)),
-                ("day", models.DateField()),
-                ("used", models.PositiveIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('email_key', models.CharField(max_length=64)),
+                ('day', models.DateField()),
+                ('used', models.PositiveIntegerField(default=0)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("email_key", "day"), name="one_quota_per_address_day"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('email_key', 'day'), name='one_quota_per_address_day')],
             },
         ),
     ]

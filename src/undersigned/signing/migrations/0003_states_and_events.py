@@ -34,106 +34,60 @@ def states_and_events_from_levels(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("letters", "0002_signing_policy_reveal_and_steps"),
-        ("signing", "0002_email_key_and_verification"),
+        ('letters', '0002_signing_policy_reveal_and_steps'),
+        ('signing', '0002_email_key_and_verification'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SignatureEvent",
+            name='SignatureEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("signature_id", models.BigIntegerField()),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("confirmed", "Confirmed"),
-                            ("verified", "Confirmed and verified"),
-                            ("withdrawn", "Withdrawn"),
-                            ("held", "Held as suspect"),
-                            ("cleared", "Cleared"),
-                            ("invalidated", "Invalidated"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "level",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("confirmed", "Confirmed"),
-                            ("verified", "Verified"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("total_delta", models.SmallIntegerField()),
-                ("verified_delta", models.SmallIntegerField()),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('signature_id', models.BigIntegerField()),
+                ('kind', models.CharField(choices=[('confirmed', 'Confirmed'), ('verified', 'Confirmed and verified'), ('withdrawn', 'Withdrawn'), ('held', 'Held as suspect'), ('cleared', 'Cleared'), ('invalidated', 'Invalidated')], max_length=20)),
+                ('level', models.CharField(choices=[('pending', 'Pending'), ('confirmed', 'Confirmed'), ('verified', 'Verified')], max_length=20)),
+                ('total_delta', models.SmallIntegerField()),
+                ('verified_delta', models.SmallIntegerField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.RemoveIndex(
-            model_name="signature",
-            name="signing_sig_letter__14d5be_idx",
+            model_name='signature',
+            name='signing_sig_letter__14d5be_idx',
         ),
         migrations.AddField(
-            model_name="signature",
-            name="email_key_rules",
+            model_name='signature',
+            name='email_key_rules',
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name="signature",
-            name="state",
-            field=models.CharField(
-                choices=[
-                    ("pending", "Pending"),
-                    ("counted", "Counted"),
-                    ("held", "Held as suspect"),
-                    ("invalidated", "Invalidated"),
-                ],
-                default="pending",
-                max_length=20,
-            ),
+            model_name='signature',
+            name='state',
+            field=models.CharField(choices=[('pending', 'Pending'), ('counted', 'Counted'), ('held', 'Held as suspect'), ('invalidated', 'Invalidated')], default='pending', max_length=20),
         ),
         migrations.AddIndex(
-            model_name="signature",
-            index=models.Index(
-                fields=["letter", "state", "confirmed_at"], name="signing_sig_letter__38993d_idx"
-            ),
+            model_name='signature',
+            index=models.Index(fields=['letter', 'state', 'confirmed_at'], name='signing_sig_letter__38993d_idx'),
         ),
         migrations.AddField(
-            model_name="signatureevent",
-            name="letter",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="events",
-                to="letters.letter",
-            ),
+            model_name='signatureevent',
+            name='letter',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='letters.letter'),
         ),
         migrations.AddField(
-            model_name="signatureevent",
-            name="letter_version",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="events",
-                to="letters.letterversion",
-            ),
+            model_name='signatureevent',
+            name='letter_version',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='letters.letterversion'),
         ),
         migrations.AddIndex(
-            model_name="signatureevent",
-            index=models.Index(fields=["letter", "id"], name="signing_sig_letter__d042c0_idx"),
+            model_name='signatureevent',
+            index=models.Index(fields=['letter', 'id'], name='signing_sig_letter__d042c0_idx'),
         ),
         migrations.AddIndex(
-            model_name="signatureevent",
-            index=models.Index(fields=["signature_id"], name="signing_sig_signatu_d980eb_idx"),
+            model_name='signatureevent',
+            index=models.Index(fields=['signature_id'], name='signing_sig_signatu_d980eb_idx'),
         ),
         migrations.RunPython(states_and_events_from_levels, migrations.RunPython.noop),
     ]

@@ -5,39 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("organisations", "0002_organisation_contact_email"),
-        ("signing", "0003_states_and_events"),
+        ('organisations', '0002_organisation_contact_email'),
+        ('signing', '0003_states_and_events'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Unsubscription",
+            name='Unsubscription',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("address_key", models.CharField(max_length=64)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="unsubscriptions",
-                        to="organisations.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('address_key', models.CharField(max_length=64)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unsubscriptions', to='organisations.organisation')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("organisation", "address_key"),
-                        name="one_unsubscription_per_address",
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('organisation', 'address_key'), name='one_unsubscription_per_address')],
             },
         ),
     ]

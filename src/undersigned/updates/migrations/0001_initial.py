@@ -6,169 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("letters", "0003_letter_goal_rises"),
+        ('letters', '0003_letter_goal_rises'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Update",
+            name='Update',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("news", "News"),
-                            ("milestone", "Milestone"),
-                            ("response", "A target's response"),
-                        ],
-                        default="news",
-                        max_length=20,
-                    ),
-                ),
-                ("subject", models.CharField(max_length=200)),
-                ("body", models.TextField(help_text="Markdown.")),
-                (
-                    "signers_only",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Send it to signers without publishing it on the letter's page and feed.",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("draft", "Draft"), ("sending", "Sending"), ("sent", "Sent")],
-                        default="draft",
-                        max_length=20,
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("sent_at", models.DateTimeField(blank=True, null=True)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                ("next_slot_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="updates",
-                        to="letters.letter",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('news', 'News'), ('milestone', 'Milestone'), ('response', "A target's response")], default='news', max_length=20)),
+                ('subject', models.CharField(max_length=200)),
+                ('body', models.TextField(help_text='Markdown.')),
+                ('signers_only', models.BooleanField(default=False, help_text="Send it to signers without publishing it on the letter's page and feed.")),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('sending', 'Sending'), ('sent', 'Sent')], default='draft', max_length=20)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('next_slot_at', models.DateTimeField(blank=True, null=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='letters.letter')),
             ],
             options={
-                "ordering": ["-created_at", "-pk"],
+                'ordering': ['-created_at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="Milestone",
+            name='Milestone',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("goal", models.PositiveIntegerField()),
-                ("next_goal", models.PositiveIntegerField(blank=True, null=True)),
-                ("reached_at", models.DateTimeField()),
-                (
-                    "letter",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="milestones",
-                        to="letters.letter",
-                    ),
-                ),
-                (
-                    "update",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="milestone",
-                        to="updates.update",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('goal', models.PositiveIntegerField()),
+                ('next_goal', models.PositiveIntegerField(blank=True, null=True)),
+                ('reached_at', models.DateTimeField()),
+                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='letters.letter')),
+                ('update', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='milestone', to='updates.update')),
             ],
             options={
-                "ordering": ["-reached_at", "-pk"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("letter", "goal"), name="one_milestone_per_goal"
-                    )
-                ],
+                'ordering': ['-reached_at', '-pk'],
+                'constraints': [models.UniqueConstraint(fields=('letter', 'goal'), name='one_milestone_per_goal')],
             },
         ),
         migrations.CreateModel(
-            name="UpdateRecipient",
+            name='UpdateRecipient',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("signature_id", models.BigIntegerField()),
-                ("address_key", models.CharField(max_length=64)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("queued", "Queued"),
-                            ("sending", "Sending"),
-                            ("sent", "Sent"),
-                            ("failed", "Failed"),
-                            ("skipped", "Skipped"),
-                        ],
-                        default="queued",
-                        max_length=10,
-                    ),
-                ),
-                ("attempts", models.PositiveSmallIntegerField(default=0)),
-                ("claimed_by", models.CharField(blank=True, max_length=32)),
-                ("claimed_until", models.DateTimeField(blank=True, null=True)),
-                ("not_before", models.DateTimeField(blank=True, null=True)),
-                ("sent_at", models.DateTimeField(blank=True, null=True)),
-                ("error", models.TextField(blank=True)),
-                (
-                    "update",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="recipients",
-                        to="updates.update",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('signature_id', models.BigIntegerField()),
+                ('address_key', models.CharField(max_length=64)),
+                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped')], default='queued', max_length=10)),
+                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ('claimed_by', models.CharField(blank=True, max_length=32)),
+                ('claimed_until', models.DateTimeField(blank=True, null=True)),
+                ('not_before', models.DateTimeField(blank=True, null=True)),
+                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ('error', models.TextField(blank=True)),
+                ('update', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='updates.update')),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["update", "status", "id"], name="updates_upd_update__e1b1b1_idx"
-                    )
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("update", "address_key"), name="one_copy_per_address"
-                    )
-                ],
+                'indexes': [models.Index(fields=['update', 'status', 'id'], name='updates_upd_update__e1b1b1_idx')],
+                'constraints': [models.UniqueConstraint(fields=('update', 'address_key'), name='one_copy_per_address')],
             },
         ),
     ]
