@@ -189,6 +189,11 @@ class EventKind(models.TextChoices):
     HELD = "held", "Held as suspect"
     CLEARED = "cleared", "Cleared"
     INVALIDATED = "invalidated", "Invalidated"
+    # An invalidation undone: the signature is back in the state it had (counted or held).
+    RESTORED = "restored", "Restored"
+    # Its personal data erased, at the signer's request or once the letter's retention
+    # ended (signing/privacy.py); the count does not move.
+    ERASED = "erased", "Personal data erased"
 
 
 class SignatureEvent(models.Model):

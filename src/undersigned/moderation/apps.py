@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ModerationConfig(AppConfig):
+    name = "undersigned.moderation"
+    verbose_name = "Moderation"
