@@ -31,6 +31,7 @@ def test_it_writes_to_a_public_signer_where_they_signed_and_updates_only_once_co
         "manage_link": "suzie@example.org",
         "confirmed": "",
         "update": "",  # not before the address is confirmed
+        "data_request": "suzie@example.org",
     }
 
 
@@ -63,6 +64,7 @@ def test_it_never_writes_to_a_work_address_again_after_the_proof(workers_letter:
         "manage_link": "wren@example.net",
         "confirmed": "wren@example.net",
         "update": "",
+        "data_request": "wren@example.net",
     }
     assert addresses(without) == {
         "proof": "nora@northwind.example",
@@ -70,6 +72,7 @@ def test_it_never_writes_to_a_work_address_again_after_the_proof(workers_letter:
         "manage_link": "",
         "confirmed": "",
         "update": "",
+        "data_request": "",
     }
 
 

@@ -85,7 +85,7 @@ def delivery_start(
         )
         if closes_signing and letter.is_open:
             # Signing closes now; the letter reads "delivered" once the delivery is.
-            Letter.objects.filter(pk=letter.pk).update(status=Status.CLOSED)
+            Letter.objects.filter(pk=letter.pk).update(status=Status.CLOSED, retention_from=now)
             letter.status = Status.CLOSED
         build_delivery.enqueue(delivery.pk)
     return delivery

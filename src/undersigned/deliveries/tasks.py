@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -74,6 +75,10 @@ def _delivered(delivery: Delivery, at: datetime) -> None:
         Letter.objects.filter(pk=delivery.letter_id, status=Status.CLOSED).update(
             status=Status.DELIVERED
         )
+        # Signers' data is kept retention_days from the last delivery (signing/retention.py).
+        Letter.objects.filter(
+            Q(retention_from__isnull=True) | Q(retention_from__lt=at), pk=delivery.letter_id
+        ).update(retention_from=at)
         delivery.letter.story_changed()
 
 

@@ -119,6 +119,9 @@ class Letter(models.Model):
         "erased. Counts and institution totals are kept.",
     )
     personal_data_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When signing closed, or the letter was last delivered if later: the retention period
+    # counts from here (signing/retention.py).
+    retention_from = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = LetterQuerySet.as_manager()
 

@@ -54,7 +54,8 @@ def _version_record(letter: Letter) -> LetterVersion:
 
 
 def letter_close(*, letter: Letter) -> Letter:
-    if not Letter.objects.filter(pk=letter.pk, status=Status.OPEN).update(status=Status.CLOSED):
+    closing = Letter.objects.filter(pk=letter.pk, status=Status.OPEN)
+    if not closing.update(status=Status.CLOSED, retention_from=timezone.now()):
         raise ValidationError("Only an open letter can be closed.", code="not_open")
     letter.refresh_from_db()
     return letter

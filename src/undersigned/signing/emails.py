@@ -3,17 +3,20 @@
 from django.conf import settings
 from django.urls import reverse
 
+from undersigned.lib.email_address import email_key
 from undersigned.mail.messages import Outcome, message_build, message_send_once
 
 from .models import Signature
+from .privacy import signatures_for_request
 from .recipients import Purpose, recipient
-from .tokens import confirmation_token, manage_token
+from .tokens import confirmation_token, data_request_token, manage_token
 
 TEMPLATES = {
     Purpose.PROOF: "signing/email/confirmation",
     Purpose.REMINDER: "signing/email/reminder",
     Purpose.MANAGE_LINK: "signing/email/manage_link",
     Purpose.CONFIRMED_NOTE: "signing/email/confirmed",
+    Purpose.DATA_REQUEST: "signing/email/data_request",
 }
 
 
@@ -39,3 +42,19 @@ def _context(signature: Signature, *, requested: bool) -> dict[str, object]:
         "letter_url": settings.BASE_URL + signature.letter.get_absolute_url(),
         "manage_link_goes_home": bool(recipient(signature, Purpose.CONFIRMED_NOTE)),
     }
+
+
+def data_request_email_send(address: str, *, request: str) -> Outcome | None:
+    """Send the link to everything kept about an address, covering the signatures the rule
+    lets this address see; None, and no email, where there are none."""
+    signatures = signatures_for_request(address)
+    if not signatures:
+        return None
+    key = email_key(address)
+    token = data_request_token(key, [signature.pk for signature in signatures])
+    context = {
+        "data_url": settings.BASE_URL + reverse("personal_data", kwargs={"token": token}),
+        "hours": settings.DATA_REQUEST_MAX_AGE // 3600,
+    }
+    message = message_build(TEMPLATES[Purpose.DATA_REQUEST], to=address, context=context)
+    return message_send_once(message, key=f"data_request:{key}:{request}")

@@ -22,10 +22,14 @@ class Purpose(models.TextChoices):
     MANAGE_LINK = "manage_link", "A link to manage the signature, asked for later"
     CONFIRMED_NOTE = "confirmed", "The link to manage a confirmed signature, sent elsewhere"
     UPDATE = "update", "An update from the letter's organisers"
+    DATA_REQUEST = "data_request", "A link to everything kept about an address, asked for"
 
 
-def recipient(signature: Signature, purpose: Purpose) -> str:
+def recipient(signature: Signature, purpose: Purpose, *, asking: str = "") -> str:
     """The address that may receive a message of this kind for this signature, or "".
+
+    `asking` is the address someone typed to ask for their data (DATA_REQUEST): it is the
+    address written to, if the signature is theirs by it and the rule allows it.
 
     A work address, on a letter for listed domains, gets the one email that proves it and
     never another: whoever reads that mailbox (the employer, perhaps) learns no more.
@@ -45,7 +49,22 @@ def recipient(signature: Signature, purpose: Purpose) -> str:
         return signature.contact_email if at_work else ""
     if purpose == Purpose.UPDATE:
         return update_addresses(signature.letter, [signature])[signature.pk]
+    if purpose == Purpose.DATA_REQUEST:
+        return _data_request_address(signature, asking, at_work=at_work)
     raise ValueError(purpose)
+
+
+def _data_request_address(signature: Signature, asking: str, *, at_work: bool) -> str:
+    """The personal address the signer gave may always ask; the address they signed with
+    may, unless it is a work address: whoever reads that mailbox (the employer, perhaps)
+    must not be able to see, through the link, which letter it signed. Without an asking
+    address, the one of these the signature still keeps."""
+    if not asking:
+        return _contact(signature, at_work=at_work)
+    key = email_key(asking)
+    if signature.contact_email and email_key(signature.contact_email) == key:
+        return asking
+    return asking if key == signature.email_key and not at_work else ""
 
 
 def update_addresses(letter: Letter, signatures: Iterable[Signature]) -> dict[int, str]:

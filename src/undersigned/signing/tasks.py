@@ -5,11 +5,12 @@ import logging
 
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskContext
+from django_tasks_db.models import DBTaskResult
 
 from undersigned.mail.messages import RETRY_DELAYS, TemporaryFailure
 
-from .emails import signer_email_send
+from .emails import data_request_email_send, signer_email_send
 from .models import Signature
 from .recipients import Purpose
 
@@ -38,6 +39,25 @@ def send_confirmed(signature_id: int, attempt: int = 1) -> None:
     _send(
         send_confirmed, signature_id, Purpose.CONFIRMED_NOTE, f"confirmed:{signature_id}", attempt
     )
+
+
+@task(takes_context=True)
+def send_data_request(context: TaskContext, address: str, request: str, attempt: int = 1) -> None:
+    """Email the link to everything kept about an address, if anything is and the rule
+    allows it. The address is an argument, since a verified signature no longer keeps it:
+    once used, it is blanked from the task's own row, which outlives the task."""
+    try:
+        data_request_email_send(address, request=request)
+    except TemporaryFailure:
+        if attempt > len(RETRY_DELAYS):
+            raise
+        logger.warning("A data request's message not sent on try %d; trying again later.", attempt)
+        run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
+        send_data_request.using(run_after=run_after).enqueue(address, request, attempt=attempt + 1)
+    finally:
+        DBTaskResult.objects.filter(pk=context.task_result.id).update(
+            args_kwargs={"args": [], "kwargs": {}}
+        )
 
 
 def _send(

@@ -52,3 +52,26 @@ def unsubscription_from_token(token: str) -> tuple[int, str] | None:
     if not isinstance(organisation_id, int) or not isinstance(address_key, str):
         return None
     return organisation_id, address_key
+
+
+DATA_REQUEST_SALT = "undersigned.signing.data_request"
+
+
+def data_request_token(address_key: str, signature_ids: list[int]) -> str:
+    """The link to everything kept about one address: its keyed hash and the signatures the
+    rule let this address see when it asked, never the address itself."""
+    return signing.dumps(
+        [address_key, sorted(signature_ids)], salt=DATA_REQUEST_SALT, compress=True
+    )
+
+
+def data_request_from_token(token: str, *, max_age: int) -> tuple[str, list[int]] | None:
+    try:
+        address_key, signature_ids = signing.loads(token, salt=DATA_REQUEST_SALT, max_age=max_age)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(address_key, str) or not isinstance(signature_ids, list):
+        return None
+    if not all(isinstance(pk, int) for pk in signature_ids):
+        return None
+    return address_key, signature_ids

@@ -1,6 +1,8 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -10,6 +12,7 @@ from undersigned.letters.access import public_letter
 from undersigned.letters.models import Letter
 from undersigned.lib.caching import cacheable
 from undersigned.lib.client_ip import client_ip
+from undersigned.lib.email_address import email_key
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.rate_limit import RateLimit
 from undersigned.lib.share_links import share_links
@@ -18,9 +21,15 @@ from .eligibility import proof_for
 from .forms import ManageLinkForm
 from .models import Signature
 from .presentation import signatory
+from .privacy import address_erase, personal_data_export, signatures_held_for
 from .recipients import Purpose, recipient
 from .signatures import manage_link_request, signature_confirm, signature_withdraw
-from .tokens import signature_id_from_confirmation_token, signature_id_from_manage_token
+from .tasks import send_data_request
+from .tokens import (
+    data_request_from_token,
+    signature_id_from_confirmation_token,
+    signature_id_from_manage_token,
+)
 
 
 def refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -112,3 +121,78 @@ def _confirmed_context(signature: Signature) -> dict[str, object]:
         "manage_link_goes_home": bool(recipient(signature, Purpose.CONFIRMED_NOTE)),
         **_share(signature.letter),
     }
+
+
+@csrf_exempt  # public pages carry no per-visitor token; see is_same_origin
+@never_cache
+def data_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a link to everything kept about an address. The answer is the same whether
+    or not the address signed anything; the worker decides whether to write."""
+    form = ManageLinkForm(request.POST or None)
+    if request.method == "POST":
+        if not is_same_origin(request):
+            return refuse(request, _("This form must be sent from our own page."), 403)
+        per_client = RateLimit.parse("data-request-client", settings.DATA_REQUESTS_PER_CLIENT)
+        if not per_client.hit(client_ip(request)):
+            return refuse(request, _("Too many requests from your network. Try later."), 429)
+        if form.is_valid():
+            address = form.cleaned_data["email"]
+            per_address = RateLimit.parse("data-request", settings.DATA_REQUESTS_PER_ADDRESS)
+            # Past its limit an address is answered alike, and sent nothing more.
+            if per_address.hit(email_key(address)):
+                send_data_request.enqueue(address, uuid.uuid4().hex)
+            return render(request, "signing/privacy/request_sent.html")
+    status = 400 if form.errors else 200
+    return render(request, "signing/privacy/request.html", {"form": form}, status=status)
+
+
+def _held(token: str) -> tuple[str, list[Signature]] | None:
+    found = data_request_from_token(token, max_age=settings.DATA_REQUEST_MAX_AGE)
+    if found is None:
+        return None
+    address_key, signature_ids = found
+    return address_key, signatures_held_for(address_key, signature_ids)
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    return refuse(request, _("This link is not valid or has expired. Ask for a new one."), 404)
+
+
+@never_cache
+def personal_data(request: HttpRequest, token: str) -> HttpResponse:
+    """Every letter the address signed, with a download of it all and a way to erase it."""
+    held = _held(token)
+    if held is None:
+        return _invalid(request)
+    _address_key, signatures = held
+    entries = [(signature, signatory(signature)) for signature in signatures]
+    return render(request, "signing/privacy/data.html", {"entries": entries, "token": token})
+
+
+@never_cache
+def personal_data_download(request: HttpRequest, token: str) -> HttpResponse:
+    held = _held(token)
+    if held is None:
+        return _invalid(request)
+    response = JsonResponse(
+        personal_data_export(*held), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = 'attachment; filename="what-we-keep-about-you.json"'
+    return response
+
+
+@csrf_exempt  # the token in the address is the proof; see is_same_origin
+@never_cache
+def personal_data_erase(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm; only the POST erases, since mail scanners prefetch links."""
+    held = _held(token)
+    if held is None:
+        return _invalid(request)
+    address_key, signatures = held
+    if request.method == "POST":
+        if not is_same_origin(request):
+            return refuse(request, _("This form must be sent from our own page."), 403)
+        erased = address_erase(address_key, signatures)
+        return render(request, "signing/privacy/erased.html", {"erased": erased})
+    context = {"signatures": signatures, "token": token}
+    return render(request, "signing/privacy/erase.html", context)
