@@ -44,7 +44,9 @@ def test_an_editor_writes_previews_tests_and_sends_an_update(
 
     preview = editor_client.get(page["Location"])
     assert "It will go to <strong>1</strong> address" in preview.text
-    assert "&lt;strong&gt;along&lt;/strong&gt;" in preview.text  # the HTML part, in srcdoc
+    html = editor_client.get(f"/dashboard/updates/{update.pk}/email.html")  # the HTML part
+    assert f'src="/dashboard/updates/{update.pk}/email.html"' in preview.text
+    assert "<strong>along</strong>" in html.text and "sandbox" in html["Content-Security-Policy"]
     assert "Come **along**." in preview.text  # the plain-text part
     assert "Open Streets Alliance via undersigned" in preview.text
     assert f"Read it on the web: http://127.0.0.1:8000/letters/{petition.slug}/updates/" in (

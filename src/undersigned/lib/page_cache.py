@@ -5,7 +5,8 @@ answers a conditional GET with 304.
 A view opts in with `page_cached(response, seconds)`; only a GET without a query string,
 answered 200 without a cookie being set, is kept. Public pages hold no per-visitor state
 (DESIGN.md), so the bytes one visitor got are right for any other asking in the same
-language, which is part of the key (decided as Django's LocaleMiddleware decides it).
+language, which is part of the key (decided as Django's LocaleMiddleware decides it), and
+over HTTPS or not, as the other part (a plain-HTTP request gets Django's redirect instead).
 A page served from here skips Django entirely: no middleware, no view, no query.
 """
 
@@ -53,14 +54,14 @@ class PageCache:
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self._pages: dict[tuple[str, str], _Page] = {}
-        self._rendering: set[tuple[str, str]] = set()
+        self._pages: dict[tuple[str, str, bool], _Page] = {}
+        self._rendering: set[tuple[str, str, bool]] = set()
         self._lock = threading.Lock()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
             return self.app(environ, start_response)
-        key = (environ.get("PATH_INFO", ""), _language(environ))
+        key = (environ.get("PATH_INFO", ""), _language(environ), _secure(environ))
         page = self._pages.get(key)
         now = time.monotonic()
         if page is not None and page.expires > now:
@@ -76,7 +77,7 @@ class PageCache:
             if claimed:
                 self._rendering.discard(key)
 
-    def _claim(self, key: tuple[str, str]) -> bool:
+    def _claim(self, key: tuple[str, str, bool]) -> bool:
         with self._lock:
             if key in self._rendering:
                 return False
@@ -84,7 +85,7 @@ class PageCache:
             return True
 
     def _render(
-        self, key: tuple[str, str], environ: Environ, start_response: StartResponse
+        self, key: tuple[str, str, bool], environ: Environ, start_response: StartResponse
     ) -> Iterable[bytes]:
         started: list[Any] = []
 
@@ -131,6 +132,17 @@ def _no_write(data: bytes) -> None:
 
 def _sets_cookie(headers: list[tuple[str, str]]) -> bool:
     return any(name.lower() == "set-cookie" for name, _value in headers)
+
+
+def _secure(environ: Environ) -> bool:
+    """Whether Django would find the request secure: a page kept from an HTTPS request is
+    not served to a plain-HTTP one, which SECURE_SSL_REDIRECT sends to HTTPS instead."""
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header:
+        header, value = proxy_header
+        if header in environ:
+            return bool(environ[header].split(",", 1)[0].strip() == value)
+    return bool(environ.get("wsgi.url_scheme") == "https")
 
 
 def _language(environ: Environ) -> str:

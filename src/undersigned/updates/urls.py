@@ -10,6 +10,7 @@ urlpatterns = [
     ),
     path("dashboard/letters/<slug:slug>/updates/new/", views.update_new, name="update_new"),
     path("dashboard/updates/<int:pk>/", views.update_organiser, name="update_organiser"),
+    path("dashboard/updates/<int:pk>/email.html", views.update_html, name="update_html"),
     path("dashboard/updates/<int:pk>/edit/", views.update_edit, name="update_edit"),
     path("dashboard/updates/<int:pk>/test/", views.update_test, name="update_test"),
     path("dashboard/updates/<int:pk>/send/", views.update_send_view, name="update_send"),

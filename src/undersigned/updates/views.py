@@ -7,15 +7,18 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from undersigned.audit.log import audit_record
 from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
 from undersigned.lib.caching import cacheable
+from undersigned.lib.content_policy import mail_document
 from undersigned.lib.email_address import email_key
 from undersigned.organisations.access import Action, OrganiserRequest, may, role_or_404
 from undersigned.organisations.models import Organisation, Role
@@ -84,17 +87,27 @@ def update_organiser(request: OrganiserRequest, pk: int) -> HttpResponse:
     sample = update_message(
         update, to=request.user.email, address_key=email_key(request.user.email)
     )
-    html = sample.alternatives[0][0] if sample.alternatives else ""
     context = {
         "update": update,
         "letter": update.letter,
         "sample": sample,
-        "sample_html": html,
         "progress": update_progress(update),
         "can_send": may(role, Action.SEND_UPDATE),
         "reach": update_reach(update) if update.is_draft else None,
     }
     return render(request, "updates/update_organiser.html", context)
+
+
+@login_required
+@never_cache
+@mail_document
+def update_html(request: OrganiserRequest, pk: int) -> HttpResponse:
+    """The update's HTML as a signer receives it, framed by its organiser page."""
+    update, _role = _member_update(request, pk)
+    sample = update_message(
+        update, to=request.user.email, address_key=email_key(request.user.email)
+    )
+    return HttpResponse(sample.alternatives[0][0] if sample.alternatives else "")
 
 
 @login_required
@@ -118,7 +131,16 @@ def update_test(request: OrganiserRequest, pk: int) -> HttpResponse:
 def update_send_view(request: OrganiserRequest, pk: int) -> HttpResponse:
     update, _role = _member_update(request, pk, Action.SEND_UPDATE)
     try:
-        update_send(update)
+        with transaction.atomic():
+            update_send(update)
+            audit_record(
+                action="update.send",
+                actor=request.user,
+                target=update,
+                organisation_id=update.letter.organisation_id,
+                request=request,
+                detail={"letter": update.letter.slug, "signers_only": update.signers_only},
+            )
     except AlreadySent as error:
         messages.error(request, str(error))
     else:
