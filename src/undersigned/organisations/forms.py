@@ -1,4 +1,9 @@
+from typing import Any
+
 from django import forms
+
+from undersigned.accounts.factors import has_second_factor
+from undersigned.accounts.models import User
 
 from .models import Organisation
 
@@ -6,7 +11,7 @@ from .models import Organisation
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ("name", "contact_email")
+        fields: tuple[str, ...] = ("name", "contact_email")
         labels = {"name": "Name", "contact_email": "Contact address"}
         help_texts = {
             "name": "As signers and targets will see it, such as “Open Streets Alliance”.",
@@ -14,3 +19,31 @@ class OrganisationForm(forms.ModelForm):
             "are sent from this site's own address; without a contact address, replies "
             "go nowhere.",
         }
+
+
+class OrganisationSettingsForm(OrganisationForm):
+    """The owner's settings page: the organisation's details, and whether its members must
+    sign in with a second factor, which an owner may turn on only with one of their own."""
+
+    class Meta(OrganisationForm.Meta):
+        fields = (*OrganisationForm.Meta.fields, "require_mfa")
+        labels = {**OrganisationForm.Meta.labels, "require_mfa": "Require two-factor sign-in"}
+        help_texts = {
+            **OrganisationForm.Meta.help_texts,
+            "require_mfa": "Every member must sign in with an authenticator app or a passkey "
+            "as well as their password. A member without one is sent to set one up before "
+            "they can open this organisation's letters.",
+        }
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_require_mfa(self) -> bool:
+        required: bool = self.cleaned_data["require_mfa"]
+        if required and not has_second_factor(self.user):
+            raise forms.ValidationError(
+                "Set up two-factor sign-in for your own account first (an authenticator app "
+                "or a passkey, on your Security page), so that you are not locked out."
+            )
+        return required
