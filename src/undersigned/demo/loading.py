@@ -41,7 +41,7 @@ from undersigned.updates.models import (
 from undersigned.updates.sending import recipients_list
 
 DEMO_EMAIL = "demo@undersigned.example"
-DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed on the demo's start-up screen)
+DEMO_PASSWORD = "demo-password"  # noqa: S105 # nosec B105 # printed on the demo's start-up screen
 
 FIRST = [
     "Amara", "Ben", "Chloé", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",

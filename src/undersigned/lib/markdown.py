@@ -33,5 +33,5 @@ def render_markdown(text: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
+        link_rel="nofollow noopener noreferrer ugc",  # written by users: no ranking, no opener
     )

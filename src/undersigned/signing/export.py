@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from undersigned.letters.access import letter_for_member
 from undersigned.letters.models import FieldRule, Letter
+from undersigned.lib.spreadsheet import spreadsheet_text
 from undersigned.organisations.access import OrganiserRequest
 
 from .models import Signature, SignatureQuerySet
@@ -39,8 +40,6 @@ SHOWN_FIELDS = (
 CHUNK = 2000
 # What only organisers see, and only on letters anyone may sign (presentation.signatory).
 ORGANISERS_ONLY = ("Country", "Postal code", "Confirmed on")
-# A spreadsheet runs a cell that starts like a formula; a signer's text must stay text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @login_required
@@ -89,7 +88,7 @@ def signatories_csv(
     values = [value for _heading, value in columns]
     rows = signatures.values_list(*SHOWN_FIELDS).iterator(chunk_size=CHUNK)
     for shown in signatories(letter, _signatures(rows), audience):
-        yield writer.writerow([_cell(value(shown)) for value in values])
+        yield writer.writerow([spreadsheet_text(value(shown)) for value in values])
 
 
 def _signatures(rows: Iterable[tuple[object, ...]]) -> Iterator[Signature]:
@@ -112,7 +111,3 @@ def _columns(letter: Letter, audience: Audience) -> list[tuple[str, Callable[[Si
     if letter.field_rule("postal_code") == FieldRule.OFF:
         hidden.add("Postal code")
     return [column for column in COLUMNS if column[0] not in hidden]
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
