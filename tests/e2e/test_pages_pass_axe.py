@@ -89,3 +89,17 @@ def test_the_home_and_thank_you_pages_pass_axe(
     page.goto(f"{live_server.url}/letters/{letter.slug}/signed/")
     expect(page.get_by_role("button", name="Copy")).to_be_visible()
     assert_nothing_serious(page)
+
+
+def test_the_privacy_pages_pass_axe(page: Page, live_server: Any, letter: Letter) -> None:
+    for path, heading in [
+        ("/my-data/", "erase"),
+        ("/privacy/", "Privacy"),
+        ("/what-we-keep/", "keep"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert_nothing_serious(page)
+    page.goto(f"{live_server.url}/letters/{letter.slug}/")
+    page.get_by_label("Full name", exact=True).fill("Suzie Signer")  # the challenge starts
+    assert_nothing_serious(page)

@@ -100,7 +100,7 @@ def test_it_shows_the_need_for_a_personal_address_at_that_field(workers_letter: 
     assert "autofocus" in fields(response).inputs["contact_email"]
 
 
-def test_it_keeps_what_was_typed_when_the_rate_limit_refuses(
+def test_it_keeps_what_was_typed_when_the_rate_limit_asks_for_the_challenge(
     petition: Letter, settings: Any
 ) -> None:
     settings.SIGNATURE_RATE_LIMIT = "1/d"
@@ -111,7 +111,7 @@ def test_it_keeps_what_was_typed_when_the_rate_limit_refuses(
     )
 
     assert response.status_code == 429
-    assert "Too many signatures from your network. Try again later." in response.text
+    assert "your browser must first solve a short puzzle" in response.text
     typed = fields(response)
     assert (typed.inputs["name"]["value"], typed.inputs["email"]["value"]) == (
         "Sam Second",

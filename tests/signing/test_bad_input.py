@@ -167,17 +167,20 @@ def test_it_refuses_a_post_from_another_site(
     assert "This form must be sent from our own page." in response.text
 
 
-def test_it_refuses_signatures_beyond_the_rate_limit(petition: Letter, settings: Any) -> None:
-    settings.SIGNATURE_RATE_LIMIT = "2/d"
+def test_it_refuses_signatures_beyond_the_hard_rate_limit(petition: Letter, settings: Any) -> None:
+    settings.SIGNATURE_RATE_LIMIT = "1/d"
+    settings.SIGNATURE_HARD_LIMIT = 2
     client = Client()
-    for n in range(2):
-        assert sign(client, petition, email=f"signer{n}@example.org").status_code == 302
+    assert sign(client, petition, email="signer0@example.org").status_code == 302
+    # The second is asked for the challenge, which it does not solve.
+    assert sign(client, petition, email="signer1@example.org").status_code == 429
     before = database_state()
 
     response = sign(Client(), petition, email="third@example.org")
 
     assert response.status_code == 429
     assert "Too many signatures from your network. Try again later." in response.text
+    assert response["Retry-After"] == "3600"
     assert database_state() == before
 
 

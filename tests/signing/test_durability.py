@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import SIGNER
 from tests.processes import (
+    SIGNING_FROM_ONE_MACHINE,
     database_url_of_test_database,
     free_port,
     wait_for_other_sessions_to_end,
@@ -50,6 +51,7 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         "DATABASE_URL": database_url_of_test_database(),
         "BASE_URL": f"http://127.0.0.1:{port}",
         "SIGNATURE_RATE_LIMIT": "1000/h",
+        **SIGNING_FROM_ONE_MACHINE,
     }
     with (tmp_path / "server.log").open("wb") as log:
         process = subprocess.Popen(

@@ -27,8 +27,19 @@ class RateLimit:
 
     def hit(self, key: str) -> bool:
         """Record one event; True while the key is still within its limit."""
-        window_start = int(time.time()) // self.window
-        cache_key = f"rl:{self.name}:{key}:{window_start}"
+        return self.count(key) <= self.limit
+
+    def peek(self, key: str) -> int:
+        """How many events the key had in the current window, recording none."""
+        used = cache.get(self._cache_key(key))
+        return used if isinstance(used, int) else 0
+
+    def _cache_key(self, key: str) -> str:
+        return f"rl:{self.name}:{key}:{int(time.time()) // self.window}"
+
+    def count(self, key: str) -> int:
+        """Record one event; how many the key has had in the current window, this one too."""
+        cache_key = self._cache_key(key)
         # add() and incr() are each atomic across processes, on Redis and on MachineCache
         # alike, so every hit is counted once. The first hit of a window is one write.
         if cache.add(cache_key, 1, timeout=self.window + 1):
@@ -39,7 +50,7 @@ class RateLimit:
             except ValueError:  # expired between add and incr
                 cache.set(cache_key, 1, timeout=self.window + 1)
                 used = 1
-        return used <= self.limit
+        return used
 
 
 class MachineCache(DjangoCache):

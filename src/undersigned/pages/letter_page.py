@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import ngettext
 
 from undersigned.letters.models import Letter
+from undersigned.signing.abuse import form_started
 from undersigned.signing.forms import SignatureForm
 from undersigned.signing.models import Signature
 from undersigned.signing.presentation import Signatory, listing_order, signatories
@@ -50,6 +52,8 @@ def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> di
         if count.names_revealed
         else (),
         "form": form,
+        "form_started": form_started(),
+        "challenge_url": reverse("letter_challenge", args=[letter.slug]),
         "all_signatures": _all_signatures(count.total, about_count["count_line"][0]),
         "earlier_versions": max(0, letter.versions.count() - 1),
         "story": letter_story(letter, count),

@@ -1,6 +1,8 @@
 """The pages that show several apps together: the home page, a letter's public pages with
 its sign form, and the organiser's dashboard and preview."""
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -15,11 +18,24 @@ from django.views.decorators.http import require_POST
 from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
 from undersigned.lib.caching import cacheable
+from undersigned.lib.challenge import challenge_new
 from undersigned.lib.client_ip import client_ip
+from undersigned.lib.email_address import email_domain
+from undersigned.lib.network import address_hash, subnet_hash
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.page_cache import page_cached
-from undersigned.lib.rate_limit import RateLimit
 from undersigned.organisations.access import Action, OrganiserRequest, may
+from undersigned.signing.abuse import (
+    CHALLENGE_FIELD,
+    FORM_STARTED_FIELD,
+    challenge_passed,
+    domain_tally,
+    form_started,
+    form_suspicions,
+    network_level,
+    network_tally,
+    suspect_codes,
+)
 from undersigned.signing.counts import letter_count_fresh
 from undersigned.signing.forms import SignatureForm
 from undersigned.signing.presentation import signatories
@@ -60,28 +76,72 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     letter = public_letter(slug)
     if not is_same_origin(request):
         return refuse(request, _("This form must be sent from our own page."), 403)
+    ip = client_ip(request)
+    pressure = network_tally(letter, ip)
+    if pressure.refused:
+        return _refused_for_now(request)
     form = SignatureForm(request.POST, letter=letter)
-    limit = RateLimit.parse("sign", settings.SIGNATURE_RATE_LIMIT)
-    if not limit.hit(client_ip(request)):
-        # What the signer typed stays in the form, for when they try again.
-        form.add_error(None, _("Too many signatures from your network. Try again later."))
-        return _letter_page(request, letter, form, status=429)
     if form.is_valid():
+        data = form.to_input()
+        pressure = pressure.with_(domain_tally(letter, email_domain(data.email)))
+        if pressure.refused:
+            return _refused_for_now(request)
+        if not challenge_passed(request.POST.get(CHALLENGE_FIELD, ""), level=pressure.level):
+            # Nothing is written. What the signer typed stays in the form, and the page
+            # solves the challenge and sends it again by itself.
+            form.add_error(None, CHALLENGE_NEEDED)
+            return _letter_page(request, letter, form, status=429, challenge_required=True)
+        suspicions = pressure.suspect | form_suspicions(request.POST)
+        kept = replace(
+            data,
+            ip_hash=address_hash(ip),
+            subnet_hash=subnet_hash(ip),
+            suspect=suspect_codes(suspicions),
+        )
         try:
-            signature_create(letter=letter, data=form.to_input())
+            signature_create(letter=letter, data=kept)
         except ValidationError as error:
             form.add_refusal(error)
         else:
+            # A suspect signature is answered exactly as any other.
             return redirect("letter_signed", slug=letter.slug)
     return _letter_page(request, letter, form, status=400)
 
 
+def _refused_for_now(request: HttpRequest) -> HttpResponse:
+    """Past a hard limit: a short page, cheap to send however often a script asks."""
+    response = refuse(request, _("Too many signatures from your network. Try again later."), 429)
+    response["Retry-After"] = "3600"
+    return response
+
+
+CHALLENGE_NEEDED = _lazy(
+    "Many signatures are coming from your network just now, so your browser must first "
+    "solve a short puzzle. With JavaScript on, it does so by itself in a few seconds; "
+    "otherwise, try again later."
+)
+
+
+@never_cache
+def letter_challenge(request: HttpRequest, slug: str) -> HttpResponse:
+    """A proof-of-work challenge for the sign form, as costly as this client's network
+    and the letter's traffic make it now (signing/abuse.py)."""
+    letter = public_letter(slug)
+    return JsonResponse(challenge_new(pressure=network_level(letter, client_ip(request))))
+
+
 def _letter_page(
-    request: HttpRequest, letter: Letter, form: SignatureForm, *, status: int
+    request: HttpRequest,
+    letter: Letter,
+    form: SignatureForm,
+    *,
+    status: int,
+    challenge_required: bool = False,
 ) -> HttpResponse:
-    return render(
-        request, "letters/letter_detail.html", letter_page_context(letter, form=form), status=status
-    )
+    context = letter_page_context(letter, form=form)
+    context["challenge_required"] = challenge_required
+    context["form_started"] = form_started(request.POST.get(FORM_STARTED_FIELD, ""))
+    return render(request, "letters/letter_detail.html", context, status=status)
 
 
 def _page(response: HttpResponse, seconds: int = 1) -> HttpResponseBase:

@@ -43,6 +43,11 @@ class SignatureInput:
     contact_email: str = ""
     text_hash: str = ""
     details: dict[str, str] = field(default_factory=dict)
+    # Where it came from, as keyed hashes only (lib/network.py), and the codes of the
+    # abuse rules it tripped (abuse.py): a suspect signature is held when confirmed.
+    ip_hash: str = ""
+    subnet_hash: str = ""
+    suspect: str = ""
 
 
 def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
@@ -97,6 +102,9 @@ def signature_build(*, letter: Letter, data: SignatureInput) -> Signature:
         consent_updates=data.consent_updates,
         consent_wording=letter.consent_wording if data.consent_updates else "",
         consent_at=now if data.consent_updates else None,
+        ip_hash=data.ip_hash,
+        subnet_hash=data.subnet_hash,
+        suspect=data.suspect,
         **data.details,
     )
     # The letter and its version were just read: checking that they exist reads them again.
@@ -134,8 +142,8 @@ def _confirmation_quota_claim(key: str) -> None:
     # it while any is left. SQLite (3.24+) and PostgreSQL both speak this upsert, and both
     # report no changed row when the WHERE refuses the update.
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (email_key, day, used) VALUES (%s, %s, 1) "  # noqa: S608
+        cursor.execute(  # the table name is the model's own, never input (B608)
+            f"INSERT INTO {table} (email_key, day, used) VALUES (%s, %s, 1) "  # noqa: S608 # nosec B608
             f"ON CONFLICT (email_key, day) DO UPDATE SET used = {table}.used + 1 "
             f"WHERE {table}.used < %s",
             [key, timezone.now().date(), settings.CONFIRMATIONS_PER_ADDRESS_PER_DAY],
@@ -197,10 +205,19 @@ def _signature_count(signature_id: int, institution: str) -> Signature | None:
         return signature  # withdrawn meanwhile, or confirmed already
     proof = proof_for(signature.letter, signature.email_domain)
     changes = _confirmation(signature, proof, institution, at=timezone.now())
+    if signature.suspect:
+        changes["state"] = State.HELD  # counted only once a moderator clears it
     if Signature.objects.filter(pk=signature_id, state=State.PENDING).update(**changes):
         for name, value in changes.items():
             setattr(signature, name, value)
-        event_record(signature, _event_kind(proof), counted=1)
+        if signature.state == State.HELD:
+            events_record(
+                signature.letter_id,
+                [(signature, _event_kind(proof), 0), (signature, EventKind.HELD, 0)],
+            )
+        else:
+            event_record(signature, _event_kind(proof), counted=1)
+        # A held signature's signer hears exactly what anyone else would.
         if recipient(signature, Purpose.CONFIRMED_NOTE):
             tasks.send_confirmed.enqueue(signature_id)
     return signature
