@@ -79,18 +79,36 @@ def serve(argv: Sequence[str]) -> None:
         blocking_threads=args.threads,
         respawn_failed_workers=True,
         log_access=os.environ.get("ACCESS_LOG", "") == "1",
+        log_dictconfig=_granian_logging(),
     ).serve()
+
+
+def _granian_logging() -> dict[str, object]:
+    """granian's own logging, its access lines included, through the filter that redacts
+    addresses and tokens (lib/log_filter.py): an access line holds each request's path."""
+    from granian.log import LOGGING_CONFIG
+
+    theirs: dict[str, dict[str, str]] = LOGGING_CONFIG["handlers"]  # type: ignore[assignment]
+    handlers = {name: {**handler, "filters": ["redact"]} for name, handler in theirs.items()}
+    return {
+        "filters": {"redact": {"()": "undersigned.lib.log_filter.Redact"}},
+        "handlers": handlers,
+    }
 
 
 def worker(argv: Sequence[str]) -> None:
     """Start the recurring rounds unless they are under way, then serve every queue in use:
     the database's, and with REDIS_URL RQ's too, in this one process (see run_worker)."""
     _django_setup()
+    from undersigned.moderation.alerts import fraud_alerts_schedule
     from undersigned.signing.housekeeping import housekeeping_schedule
+    from undersigned.signing.retention import retention_schedule
     from undersigned.updates.milestones import milestones_schedule
 
     housekeeping_schedule()
+    retention_schedule()
     milestones_schedule()
+    fraud_alerts_schedule()
     _manage(["run_worker", "--no-reload", "--interval", "0.5", *argv])
 
 

@@ -4,13 +4,22 @@ many workers start, whichever backend holds the queue."""
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 from django_tasks import default_task_backend, task_backends
 
+from undersigned.background import recurring
 from undersigned.background.models import RecurringRound
 from undersigned.background.recurring import recurring_restart
 from undersigned.signing.housekeeping import FORGET_INTERVAL, forget_unconfirmed
 from undersigned.signing.housekeeping import housekeeping_schedule as worker_starts
+
+
+@pytest.fixture(autouse=True)
+def _rounds_of_this_test_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process's registry of started rounds holds only what this test starts: other
+    tests start the worker's other rounds (retention, fraud alerts) in this process."""
+    monkeypatch.setattr(recurring, "_STARTED", {})
 
 
 def dummy_backend(settings: Any) -> Any:

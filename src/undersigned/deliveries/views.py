@@ -4,12 +4,14 @@ delivered PDF anyone may download."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from undersigned.audit.log import audit_record
 from undersigned.letters.access import letter_for_member, public_letter
 from undersigned.letters.models import Letter
 from undersigned.lib.caching import cacheable
@@ -59,16 +61,27 @@ def delivery_new(request: OrganiserRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            delivery = delivery_start(
-                letter=letter,
-                method=Method(data["method"]),
-                targets=list(data["targets"]),
-                closes_signing=data.get("closes_signing", False),
-                how=data["how"],
-                note=data["note"],
-                delivered_on=data["delivered_on"],
-                by=request.user,
-            )
+            with transaction.atomic():
+                delivery = delivery_start(
+                    letter=letter,
+                    method=Method(data["method"]),
+                    targets=list(data["targets"]),
+                    closes_signing=data.get("closes_signing", False),
+                    how=data["how"],
+                    note=data["note"],
+                    delivered_on=data["delivered_on"],
+                    by=request.user,
+                )
+                _audit(
+                    request,
+                    "delivery.send",
+                    delivery,
+                    letter,
+                    number=delivery.number,
+                    method=delivery.method,
+                    targets=[target.pk for target in data["targets"]],
+                    closes_signing=delivery.closes_signing,
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -87,7 +100,11 @@ def response_new(request: OrganiserRequest, slug: str) -> HttpResponse:
     letter, _role = letter_for_member(request, slug, Action.RECORD_RESPONSE)
     form = ResponseForm(request.POST if request.method == "POST" else None, letter=letter)
     if form.is_valid():
-        response = response_record(letter=letter, response=form.save(commit=False), by=request.user)
+        with transaction.atomic():
+            response = response_record(
+                letter=letter, response=form.save(commit=False), by=request.user
+            )
+            _audit(request, "response.record", response, letter, target=response.target_id)
         messages.success(
             request,
             "The response is on the letter's page. Tell the signers who asked for news "
@@ -143,4 +160,22 @@ def delivery_csv(request: OrganiserRequest, pk: int) -> HttpResponseBase:
         content_type="text/csv; charset=utf-8",
         as_attachment=True,
         filename=f"{delivery.letter.slug}-delivery-{delivery.number}.csv",
+    )
+
+
+def _audit(
+    request: OrganiserRequest,
+    action: str,
+    target: Delivery | Response,
+    letter: Letter,
+    /,
+    **detail: object,
+) -> None:
+    audit_record(
+        action=action,
+        actor=request.user,
+        target=target,
+        organisation_id=letter.organisation_id,
+        request=request,
+        detail={"letter": letter.slug, **detail},
     )

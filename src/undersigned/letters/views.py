@@ -4,11 +4,13 @@ which shows the letter page, is in pages)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from undersigned.audit.log import audit_record
 from undersigned.organisations.access import Action, OrganiserRequest, organisation_for_editor
 
 from . import publishing
@@ -43,7 +45,16 @@ def _editor(request: OrganiserRequest, letter: Letter) -> HttpResponse:
     form = LetterForm(data, instance=letter)
     targets = TargetFormSet(data, instance=letter)
     if all([form.is_valid(), targets.is_valid()]):
-        version = letter_save(letter=letter, targets=targets.kept(), removed=targets.removed())
+        with transaction.atomic():
+            version = letter_save(letter=letter, targets=targets.kept(), removed=targets.removed())
+            _audit(
+                request,
+                "letter.create" if is_new else "letter.edit",
+                letter,
+                fields=form.changed_data,
+                targets_changed=targets.has_changed(),
+                version=version.number if version is not None else None,
+            )
         if is_new:
             messages.success(request, "Draft saved. This is how it will look.")
             return redirect("letter_preview", slug=letter.slug)
@@ -65,7 +76,9 @@ def _editor(request: OrganiserRequest, letter: Letter) -> HttpResponse:
 def letter_publish(request: OrganiserRequest, slug: str) -> HttpResponse:
     letter = _editable_letter(request, slug)
     try:
-        publishing.letter_publish(letter=letter)
+        with transaction.atomic():
+            publishing.letter_publish(letter=letter)
+            _audit(request, "letter.publish", letter)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, f"Not published: {message}")
@@ -79,10 +92,23 @@ def letter_publish(request: OrganiserRequest, slug: str) -> HttpResponse:
 def letter_close(request: OrganiserRequest, slug: str) -> HttpResponse:
     letter = _editable_letter(request, slug)
     try:
-        publishing.letter_close(letter=letter)
+        with transaction.atomic():
+            publishing.letter_close(letter=letter)
+            _audit(request, "letter.close", letter)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
         return redirect("letter_edit", slug=letter.slug)
     messages.success(request, f"“{letter.title}” is closed: its page stays up, signing stopped.")
     return redirect("dashboard")
+
+
+def _audit(request: OrganiserRequest, action: str, letter: Letter, **detail: object) -> None:
+    audit_record(
+        action=action,
+        actor=request.user,
+        target=letter,
+        organisation_id=letter.organisation_id,
+        request=request,
+        detail=detail,
+    )

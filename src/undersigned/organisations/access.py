@@ -11,10 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from undersigned.accounts.factors import has_second_factor
 from undersigned.accounts.models import User
 
 from .memberships import member_role
-from .models import EDITING_ROLES, OWNING_ROLES, Organisation, Role
+from .models import EDITING_ROLES, MODERATING_ROLES, OWNING_ROLES, Organisation, Role
 
 
 class Action(Enum):
@@ -23,6 +24,8 @@ class Action(Enum):
     RECORD_RESPONSE = "record a target's response"
     DELIVER = "deliver a letter to its targets"
     MANAGE = "change the organisation's settings"
+    MODERATE = "review signatures and act on fraud"
+    READ_AUDIT = "read the organisation's audit log"
 
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -31,6 +34,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_RESPONSE: EDITING_ROLES,
     Action.DELIVER: OWNING_ROLES,
     Action.MANAGE: OWNING_ROLES,
+    Action.MODERATE: MODERATING_ROLES,
+    Action.READ_AUDIT: OWNING_ROLES,
 }
 
 
@@ -40,12 +45,26 @@ class OrganiserRequest(HttpRequest):
     user: User
 
 
+class SecondFactorRequired(PermissionDenied):
+    """The organisation requires a second factor of its members, and this one has none yet.
+    The middleware sends them to set one up; without it, a plain 403."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        super().__init__(
+            f"{organisation.name} asks its members to sign in with a second factor. Set up "
+            "an authenticator app or a passkey here to open its pages."
+        )
+
+
 def role_or_404(user: User, organisation: Organisation, action: Action | None = None) -> Role:
-    """The member's role: 404 for anyone outside the organisation, 403 where an action is
+    """The member's role: 404 for anyone outside the organisation, SecondFactorRequired
+    where it requires a second factor the member has not set up, 403 where an action is
     named and the role does not allow it."""
     role = member_role(user, organisation)
     if role is None:
         raise Http404("No such organisation.")
+    if organisation.require_mfa and not has_second_factor(user):
+        raise SecondFactorRequired(organisation)
     if action is not None:
         require(role, action)
     return role

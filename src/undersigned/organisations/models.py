@@ -29,6 +29,8 @@ class Role(models.TextChoices):
 
 EDITING_ROLES = frozenset({Role.OWNER, Role.EDITOR})
 OWNING_ROLES = frozenset({Role.OWNER})
+# Who reviews signatures and acts on fraud; a moderator role of its own is to come.
+MODERATING_ROLES = frozenset({Role.OWNER, Role.EDITOR})
 
 
 class Membership(models.Model):

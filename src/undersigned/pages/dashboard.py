@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from undersigned.accounts.factors import has_second_factor
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
 from undersigned.organisations.access import Action, may
@@ -20,10 +21,17 @@ class DashboardEntry:
     organisation: Organisation
     role: Role
     letters: list[LetterRow]
+    # The organisation requires a second factor the member has not set up: its letters
+    # are not listed, and every page of it sends them to set one up.
+    needs_second_factor: bool = False
 
     @property
     def can_edit(self) -> bool:
         return may(self.role, Action.EDIT)
+
+    @property
+    def can_moderate(self) -> bool:
+        return may(self.role, Action.MODERATE)
 
 
 def dashboard_entries(user: User) -> list[DashboardEntry]:
@@ -38,15 +46,14 @@ def dashboard_entries(user: User) -> list[DashboardEntry]:
         )
     )
     counts = letter_counts([letter.pk for letter in letters])
-    return [
-        DashboardEntry(
-            organisation=membership.organisation,
-            role=Role(membership.role),
-            letters=[
-                LetterRow(letter, letter.shown_number(counts[letter.pk].total))
-                for letter in letters
-                if letter.organisation_id == membership.organisation_id
-            ],
-        )
-        for membership in memberships
-    ]
+    has_factor = has_second_factor(user)
+    entries = []
+    for membership in memberships:
+        locked = membership.organisation.require_mfa and not has_factor
+        rows = [
+            LetterRow(letter, letter.shown_number(counts[letter.pk].total))
+            for letter in letters
+            if letter.organisation_id == membership.organisation_id and not locked
+        ]
+        entries.append(DashboardEntry(membership.organisation, Role(membership.role), rows, locked))
+    return entries

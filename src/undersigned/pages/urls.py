@@ -1,7 +1,16 @@
+from django.conf import settings
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import views
+from . import audit_views, views
+
+# What the privacy pages say of this site's settings; a template calls each when it renders.
+KEPT = {
+    "fraud_window_days": lambda: settings.FRAUD_WINDOW_DAYS,
+    "data_request_hours": lambda: settings.DATA_REQUEST_MAX_AGE // 3600,
+    "operator": lambda: settings.PRIVACY_OPERATOR,
+    "contact": lambda: settings.PRIVACY_CONTACT,
+}
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,11 +19,23 @@ urlpatterns = [
     path("letters/<slug:slug>/signatures/", views.letter_signatures, name="letter_signatures"),
     path("letters/<slug:slug>/versions/", views.letter_versions, name="letter_versions"),
     path("letters/<slug:slug>/count.json", views.letter_count_json, name="letter_count"),
+    path("letters/<slug:slug>/challenge.json", views.letter_challenge, name="letter_challenge"),
     path(
         "what-we-keep/",
-        TemplateView.as_view(template_name="pages/what_we_keep.html"),
+        TemplateView.as_view(template_name="pages/what_we_keep.html", extra_context=KEPT),
         name="what_we_keep",
+    ),
+    path(
+        "privacy/",
+        TemplateView.as_view(template_name="pages/privacy.html", extra_context=KEPT),
+        name="privacy",
     ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/letters/<slug:slug>/preview/", views.letter_preview, name="letter_preview"),
+    path(
+        "dashboard/organisations/<slug:slug>/audit/",
+        audit_views.organisation_audit,
+        name="organisation_audit",
+    ),
+    path("dashboard/audit/", audit_views.audit_all, name="audit_all"),
 ]
