@@ -108,34 +108,57 @@ def _proves_addresses(letter: Letter) -> bool:
     return letter.eligibility != Eligibility.ANYONE
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """One count a sign POST from an address adds to: its limit, key and hard limit."""
+
+    limit: RateLimit
+    key: str
+    hard: int
+    subnet: bool = False
+
+
+def _network_tallies(letter: Letter, ip: str) -> list[_Tally]:
+    """The address's, each of its subnets' (keyed: the cache never holds a network's
+    address) and the letter's."""
+    by_subnet = _limit("sign-subnet", settings.SUBNET_RATE_LIMIT)
+    return [
+        _Tally(
+            _limit("sign", settings.SIGNATURE_RATE_LIMIT),
+            address_hash(ip),
+            settings.SIGNATURE_HARD_LIMIT,
+        ),
+        *(
+            _Tally(by_subnet, address_hash(subnet), settings.SUBNET_HARD_LIMIT, subnet=True)
+            for subnet in subnets(ip)
+        ),
+        _Tally(
+            _limit("sign-letter", settings.LETTER_RATE_LIMIT),
+            str(letter.pk),
+            settings.LETTER_HARD_LIMIT,
+        ),
+    ]
+
+
 def network_tally(letter: Letter, ip: str) -> Pressure:
     """Count one sign POST from `ip` on the letter; what the address, its subnets and
     the letter's own traffic now ask of it."""
-    by_address = _limit("sign", settings.SIGNATURE_RATE_LIMIT)
-    by_subnet = _limit("sign-subnet", settings.SUBNET_RATE_LIMIT)
-    by_letter = _limit("sign-letter", settings.LETTER_RATE_LIMIT)
-    used = by_address.count(address_hash(ip))
-    pressure = Pressure(
-        level=_level(used, by_address.limit),
-        refused=_past(used, settings.SIGNATURE_HARD_LIMIT, by_address.limit),
-    )
-    for subnet in subnets(ip):
-        used = by_subnet.count(_subnet_key(subnet))
-        burst = not _proves_addresses(letter) and _past(used, settings.SUSPECT_SUBNET_BURST)
+    pressure = Pressure()
+    for tally in _network_tallies(letter, ip):
+        used = tally.limit.count(tally.key)
+        burst = (
+            tally.subnet
+            and not _proves_addresses(letter)
+            and _past(used, settings.SUSPECT_SUBNET_BURST)
+        )
         pressure = pressure.with_(
             Pressure(
-                level=_level(used, by_subnet.limit),
-                refused=_past(used, settings.SUBNET_HARD_LIMIT, by_subnet.limit),
+                level=_level(used, tally.limit.limit),
+                refused=_past(used, tally.hard, tally.limit.limit),
                 suspect=frozenset({Suspect.SUBNET_BURST}) if burst else frozenset(),
             )
         )
-    used = by_letter.count(str(letter.pk))
-    return pressure.with_(
-        Pressure(
-            level=_level(used, by_letter.limit),
-            refused=_past(used, settings.LETTER_HARD_LIMIT, by_letter.limit),
-        )
-    )
+    return pressure
 
 
 def domain_tally(letter: Letter, domain: str) -> Pressure:
@@ -155,19 +178,10 @@ def domain_tally(letter: Letter, domain: str) -> Pressure:
 def network_level(letter: Letter, ip: str) -> int:
     """The cost step a challenge for this client is made at now, counting nothing: the
     level its next sign POST would meet, domain aside."""
-    by_address = _limit("sign", settings.SIGNATURE_RATE_LIMIT)
-    by_subnet = _limit("sign-subnet", settings.SUBNET_RATE_LIMIT)
-    by_letter = _limit("sign-letter", settings.LETTER_RATE_LIMIT)
-    levels = [_level(by_address.peek(address_hash(ip)) + 1, by_address.limit)]
-    levels += [
-        _level(by_subnet.peek(_subnet_key(subnet)) + 1, by_subnet.limit) for subnet in subnets(ip)
-    ]
-    levels.append(_level(by_letter.peek(str(letter.pk)) + 1, by_letter.limit))
-    return max(levels)
-
-
-def _subnet_key(subnet: str) -> str:
-    return address_hash(subnet)  # keyed: the cache never holds a network's address
+    return max(
+        _level(tally.limit.peek(tally.key) + 1, tally.limit.limit)
+        for tally in _network_tallies(letter, ip)
+    )
 
 
 def is_common_domain(domain: str) -> bool:
