@@ -40,16 +40,20 @@ class RateLimit:
     def count(self, key: str) -> int:
         """Record one event; how many the key has had in the current window, this one too."""
         cache_key = self._cache_key(key)
-        # add() and incr() are each atomic across processes, on Redis and on MachineCache
-        # alike, so every hit is counted once. The first hit of a window is one write.
+        # incr() and add() are each atomic across processes, on Redis and on MachineCache
+        # alike, so every hit is counted once. A key already counting this window (most
+        # hits) takes one incr(), which keeps its expiry; the first hit adds it.
+        try:
+            return int(cache.incr(cache_key))
+        except ValueError:  # not counting yet this window
+            pass
         if cache.add(cache_key, 1, timeout=self.window + 1):
+            return 1
+        try:
+            used = cache.incr(cache_key)  # another process added it a moment ago
+        except ValueError:  # and it expired since
+            cache.set(cache_key, 1, timeout=self.window + 1)
             used = 1
-        else:
-            try:
-                used = cache.incr(cache_key)
-            except ValueError:  # expired between add and incr
-                cache.set(cache_key, 1, timeout=self.window + 1)
-                used = 1
         return used
 
 
