@@ -26,8 +26,7 @@ from undersigned.mail.messages import (
     message_build,
     messages_send_once,
 )
-from undersigned.organisations.access import PERMISSIONS, Action
-from undersigned.organisations.models import Membership
+from undersigned.organisations.access import Action, members_who_may
 from undersigned.signing.abuse import is_common_domain
 from undersigned.signing.models import Signature
 
@@ -107,9 +106,7 @@ def notify_fraud_alert(alert_id: int, attempt: int = 1) -> None:
     if alert is None:
         return
     letter = alert.letter
-    members = Membership.objects.filter(
-        organisation=letter.organisation, role__in=PERMISSIONS[Action.MODERATE]
-    ).select_related("user")
+    members = members_who_may(letter.organisation, Action.MODERATE)
     context = {
         "alert": alert,
         "letter": letter,

@@ -8,6 +8,7 @@ the one table of which role may do what; every organiser view asks `require`.
 from enum import Enum
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -15,7 +16,7 @@ from undersigned.accounts.factors import has_second_factor
 from undersigned.accounts.models import User
 
 from .memberships import member_role
-from .models import EDITING_ROLES, MODERATING_ROLES, OWNING_ROLES, Organisation, Role
+from .models import EDITING_ROLES, MODERATING_ROLES, OWNING_ROLES, Membership, Organisation, Role
 
 
 class Action(Enum):
@@ -68,6 +69,14 @@ def role_or_404(user: User, organisation: Organisation, action: Action | None = 
     if action is not None:
         require(role, action)
     return role
+
+
+def members_who_may(organisation: Organisation, action: Action) -> QuerySet[Membership]:
+    """The organisation's members whose role allows the action, with their accounts: whom
+    an email about it goes to."""
+    return Membership.objects.filter(
+        organisation=organisation, role__in=PERMISSIONS[action]
+    ).select_related("user")
 
 
 def may(role: Role, action: Action) -> bool:

@@ -16,8 +16,7 @@ from django_tasks import task
 from undersigned.background.recurring import recurring_next, recurring_start
 from undersigned.letters.models import Letter, Status
 from undersigned.mail.messages import message_build, messages_send_once
-from undersigned.organisations.access import PERMISSIONS, Action
-from undersigned.organisations.models import Membership
+from undersigned.organisations.access import Action, members_who_may
 from undersigned.signing.counts import letter_counts
 
 from .models import Kind, Milestone, Update
@@ -109,9 +108,7 @@ def notify_milestone(milestone_id: int) -> None:
     if milestone is None:
         return
     letter = milestone.letter
-    members = Membership.objects.filter(
-        organisation=letter.organisation, role__in=PERMISSIONS[Action.SEND_UPDATE]
-    ).select_related("user")
+    members = members_who_may(letter.organisation, Action.SEND_UPDATE)
     context = {
         "milestone": milestone,
         "letter": letter,
