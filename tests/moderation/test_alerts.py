@@ -13,7 +13,7 @@ from tests.moderation.conftest import member, signatures_from
 from undersigned.accounts.models import User
 from undersigned.background import recurring
 from undersigned.background.models import RecurringRound
-from undersigned.letters.models import Letter
+from undersigned.letters.models import Eligibility, Letter
 from undersigned.lib.network import subnet_hash
 from undersigned.moderation.alerts import alerts_check, alerts_forget, fraud_alerts_schedule
 from undersigned.moderation.labels import subnet_label
@@ -77,6 +77,15 @@ def test_a_public_mail_provider_is_no_alert_however_many_use_it(petition: Letter
     now = timezone.now()
     signatures_from(petition, [f"203.0.{n}.1" for n in range(60)], 55, at=now, domain="gmail.com")
     signatures_from(petition, "198.51.100.1", 5, at=now, domain="other.example")
+    assert alerts_check(now) == []
+
+
+def test_a_letter_for_proven_addresses_has_no_domain_alerts(petition: Letter) -> None:
+    petition.eligibility = Eligibility.DOMAINS
+    petition.eligible_domains = "example.org"
+    petition.save()
+    now = timezone.now()
+    signatures_from(petition, [f"203.0.{n}.1" for n in range(60)], 60, at=now)
     assert alerts_check(now) == []
 
 

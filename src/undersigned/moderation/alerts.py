@@ -27,7 +27,7 @@ from undersigned.mail.messages import (
     messages_send_once,
 )
 from undersigned.organisations.access import Action, members_who_may
-from undersigned.signing.abuse import is_common_domain
+from undersigned.signing.abuse import is_common_domain, proves_addresses
 from undersigned.signing.models import Signature
 
 from .models import FraudAlert, Grouping
@@ -65,8 +65,10 @@ def letter_alerts(letter: Letter, start: datetime) -> list[FraudAlert]:
             .order_by()
         )
         for key, n in groups:
-            if grouping == Grouping.DOMAIN and is_common_domain(key):
-                continue  # a public mail provider is a large share of any letter
+            if grouping == Grouping.DOMAIN and (is_common_domain(key) or proves_addresses(letter)):
+                # A public mail provider is a large share of any letter; on a letter for
+                # proven addresses, a few domains are all of it.
+                continue
             if n > settings.FRAUD_ALERT_SHARE * total:
                 alert = alert_raise(letter, grouping, key, start, signatures=n, of=total)
                 if alert is not None:

@@ -104,7 +104,9 @@ def _past(used: int, hard: int, soft: int = 0) -> bool:
     return hard > 0 and used > max(hard, soft)
 
 
-def _proves_addresses(letter: Letter) -> bool:
+def proves_addresses(letter: Letter) -> bool:
+    """Whether each signature's address proves an affiliation (academic and listed-domain
+    letters): their signers share a few domains by design, and each is proven by email."""
     return letter.eligibility != Eligibility.ANYONE
 
 
@@ -148,7 +150,7 @@ def network_tally(letter: Letter, ip: str) -> Pressure:
         used = tally.limit.count(tally.key)
         burst = (
             tally.subnet
-            and not _proves_addresses(letter)
+            and not proves_addresses(letter)
             and _past(used, settings.SUSPECT_SUBNET_BURST)
         )
         pressure = pressure.with_(
@@ -163,7 +165,7 @@ def network_tally(letter: Letter, ip: str) -> Pressure:
 
 def domain_tally(letter: Letter, domain: str) -> Pressure:
     """Count one sign POST from an address at `domain` on the letter."""
-    if _proves_addresses(letter) or is_common_domain(domain):
+    if proves_addresses(letter) or is_common_domain(domain):
         return Pressure()
     by_domain = _limit("sign-domain", settings.DOMAIN_RATE_LIMIT)
     used = by_domain.count(f"{letter.pk}:{domain}")
