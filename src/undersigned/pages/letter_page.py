@@ -30,7 +30,11 @@ def count_context(count: PublicCount) -> dict[str, Any]:
     }
 
 
-def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> dict[str, Any]:
+def letter_page_context(
+    letter: Letter, form: SignatureForm | None = None, *, started: str = ""
+) -> dict[str, Any]:
+    """What the letter page shows; `started` is the stamp a re-rendered form sent back,
+    kept if it is ours (signing/abuse.py: form_started)."""
     count = public_count(letter)
     current = letter.versions.order_by("-number").first()
     if form is None:
@@ -52,7 +56,7 @@ def letter_page_context(letter: Letter, form: SignatureForm | None = None) -> di
         if count.names_revealed
         else (),
         "form": form,
-        "form_started": form_started(),
+        "form_started": form_started(started),
         "challenge_url": reverse("letter_challenge", args=[letter.slug]),
         "all_signatures": _all_signatures(count.total, about_count["count_line"][0]),
         "earlier_versions": max(0, letter.versions.count() - 1),

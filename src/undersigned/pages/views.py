@@ -30,7 +30,6 @@ from undersigned.signing.abuse import (
     FORM_STARTED_FIELD,
     challenge_passed,
     domain_tally,
-    form_started,
     form_suspicions,
     network_level,
     network_tally,
@@ -138,9 +137,10 @@ def _letter_page(
     status: int,
     challenge_required: bool = False,
 ) -> HttpResponse:
-    context = letter_page_context(letter, form=form)
+    context = letter_page_context(
+        letter, form=form, started=request.POST.get(FORM_STARTED_FIELD, "")
+    )
     context["challenge_required"] = challenge_required
-    context["form_started"] = form_started(request.POST.get(FORM_STARTED_FIELD, ""))
     return render(request, "letters/letter_detail.html", context, status=status)
 
 
