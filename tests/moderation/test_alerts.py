@@ -41,7 +41,8 @@ def a_burst(letter: Letter, *, at: Any, burst: int = 50, others: int = 10) -> No
 def test_a_subnet_past_the_threshold_is_emailed_to_moderators_once(
     petition: Letter, organisation: Organisation, organiser: User, relayed: Relay
 ) -> None:
-    editor = member(organisation, Role.EDITOR)
+    moderator = member(organisation, Role.MODERATOR)
+    member(organisation, Role.EDITOR)
     member(organisation, Role.VIEWER)
     now = hour_of(timezone.now()) + timedelta(minutes=20)
     a_burst(petition, at=now - timedelta(minutes=5))
@@ -55,8 +56,8 @@ def test_a_subnet_past_the_threshold_is_emailed_to_moderators_once(
     run_tasks()
 
     assert sorted(d.rcpt_tos[0] for d in relayed.deliveries) == sorted(
-        [organiser.email, editor.email]
-    )  # the owner and the editor, not the viewer
+        [organiser.email, moderator.email]
+    )  # the owner and the moderator, not the editor or the viewer
     text = relayed.deliveries[0].part("plain")
     assert subnet_label(subnet_hash("192.0.2.1")) in text
     assert "50 of the 60 new signatures" in text

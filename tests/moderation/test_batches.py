@@ -28,7 +28,7 @@ LABEL = subnet_label(subnet_hash(CAMPUS[0]))
 
 @pytest.fixture
 def moderator(organisation: Organisation) -> Client:
-    return signed_in(member(organisation, Role.EDITOR))
+    return signed_in(member(organisation, Role.MODERATOR))
 
 
 def batch_url(letter: Letter) -> str:

@@ -1,5 +1,5 @@
-"""Owners, editors and staff moderate; anyone else is sent to sign in, told nothing, or
-refused."""
+"""Owners, moderators and the platform's moderators moderate; anyone else is sent to sign
+in, told nothing, or refused."""
 
 import pytest
 from django.test import Client
@@ -34,7 +34,7 @@ def test_it_tells_an_outsider_nothing(petition: Letter, url: str) -> None:
     assert signed_in(outsider).get(url).status_code == 404
 
 
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.MODERATOR])
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.EDITOR])
 @pytest.mark.parametrize("url", PAGES)
 def test_it_refuses_roles_that_may_not_moderate(
     petition: Letter, organisation: Organisation, role: Role, url: str
@@ -43,7 +43,7 @@ def test_it_refuses_roles_that_may_not_moderate(
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.MODERATOR])
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.EDITOR])
 def test_it_lets_no_such_role_invalidate(
     petition: Letter, organisation: Organisation, role: Role
 ) -> None:
@@ -66,9 +66,9 @@ def test_it_lets_no_such_role_invalidate(
     assert states(ids) == ["counted", "counted"]
 
 
-@pytest.mark.parametrize("role", [Role.OWNER, Role.EDITOR])
+@pytest.mark.parametrize("role", [Role.OWNER, Role.MODERATOR])
 @pytest.mark.parametrize("url", PAGES)
-def test_owners_and_editors_moderate(
+def test_owners_and_moderators_moderate(
     petition: Letter, organisation: Organisation, organiser: User, role: Role, url: str
 ) -> None:
     signatures_from(petition, "192.0.2.1", 1, at=timezone.now())
@@ -76,14 +76,14 @@ def test_owners_and_editors_moderate(
     assert signed_in(user).get(url).status_code == 200
 
 
-def test_staff_moderate_every_letter_and_see_every_alert(db: None, settings: object) -> None:
+def test_platform_moderators_moderate_every_letter_and_see_every_alert(db: None) -> None:
     owner = User.objects.create_user("owner@far.example")
     far = make_letter(organisation_create(name="Far away", owner=owner), slug="far-letter")
     now = timezone.now()
     signatures_from(far, [f"192.0.2.{n}" for n in range(1, 60)], 55, at=now, domain="a.example")
     signatures_from(far, [f"198.51.{n}.1" for n in range(20)], 20, at=now, domain="b.example")
     alerts_check(now)
-    staff = User.objects.create_user("platform@undersigned.example", is_staff=True)
+    staff = User.objects.create_user("platform@undersigned.example", is_moderator=True)
     client = signed_in(staff)
 
     platform = client.get("/dashboard/moderation/")
@@ -97,7 +97,9 @@ def test_staff_moderate_every_letter_and_see_every_alert(db: None, settings: obj
     assert signed_in(owner).get("/dashboard/moderation/").status_code == 403
 
 
-@pytest.mark.parametrize(("role", "shown"), [(Role.EDITOR, True), (Role.VIEWER, False)])
+@pytest.mark.parametrize(
+    ("role", "shown"), [(Role.MODERATOR, True), (Role.EDITOR, False), (Role.VIEWER, False)]
+)
 def test_the_dashboard_links_to_moderation_for_those_who_may(
     petition: Letter, organisation: Organisation, role: Role, shown: bool
 ) -> None:

@@ -26,7 +26,7 @@ def found(letter: Letter, **query: str) -> set[int]:
 
 @pytest.fixture
 def moderator(organisation: Organisation) -> Client:
-    return signed_in(member(organisation, Role.EDITOR))
+    return signed_in(member(organisation, Role.MODERATOR))
 
 
 def test_it_finds_by_subnet_label_domain_state_and_time(petition: Letter) -> None:

@@ -72,7 +72,7 @@ def test_the_page_shows_labels_and_counts_and_never_an_address(
 ) -> None:
     now = timezone.now()
     signatures_from(petition, "192.0.2.10", 7, at=now, domain="burst.example")
-    editor = signed_in(member(organisation, Role.EDITOR))
+    editor = signed_in(member(organisation, Role.MODERATOR))
 
     page = editor.get(f"/dashboard/letters/{petition.slug}/moderation/")
 

@@ -25,6 +25,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     name = models.CharField(max_length=120, blank=True)
     is_staff = models.BooleanField(default=False)
+    # A platform moderator reviews new letters, reports and takedowns and sees every
+    # letter's fraud alerts. The operator grants it (the admin, or `undersigned
+    # moderator`); it gives no other power, and a superuser is not one by being a superuser.
+    is_moderator = models.BooleanField(
+        "platform moderator",
+        default=False,
+        help_text="Reviews new letters and the public's reports, and sees every letter's "
+        "fraud alerts.",
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 

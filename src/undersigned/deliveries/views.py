@@ -48,6 +48,7 @@ def _deliveries_page(
         "form": form,
         "response_form": ResponseForm(letter=letter) if can_respond else None,
         "can_deliver": may(role, Action.DELIVER),
+        "can_export": may(role, Action.EXPORT),
         "can_respond": can_respond,
     }
     return render(request, "deliveries/manage.html", context, status=status)
@@ -152,7 +153,7 @@ def _being_rebuilt(request: HttpRequest, letter: Letter) -> HttpResponse:
 @login_required
 def delivery_csv(request: OrganiserRequest, pk: int) -> HttpResponseBase:
     delivery = get_object_or_404(Delivery.objects.select_related("letter__organisation"), pk=pk)
-    role_or_404(request.user, delivery.letter.organisation)
+    role_or_404(request.user, delivery.letter.organisation, Action.EXPORT)
     if not files_current(delivery):
         return _being_rebuilt(request, delivery.letter)
     return FileResponse(

@@ -34,9 +34,9 @@ def _public_letter_read(slug: str) -> Letter:
 
 
 def letter_for_member(
-    request: OrganiserRequest, slug: str, action: Action | None = None
+    request: OrganiserRequest, slug: str, action: Action = Action.VIEW
 ) -> tuple[Letter, Role]:
     """The letter and the member's role: 404 for anyone outside its organisation, 403
-    where an action is named and the role does not allow it (organisations.access)."""
+    where the role does not allow the action (organisations.access; by default reading)."""
     letter = get_object_or_404(Letter.objects.select_related("organisation"), slug=slug)
     return letter, role_or_404(request.user, letter.organisation, action)

@@ -32,6 +32,23 @@ class FieldRule(models.TextChoices):
     REQUIRED = "required", "Required"
 
 
+class CommentReview(models.TextChoices):
+    """When a signer's comment shows on the letter's pages."""
+
+    AFTER = "after", "At once; a moderator hides it if it is abusive"
+    BEFORE = "before", "Once a moderator has approved it"
+
+
+class Takedown(models.TextChoices):
+    """Why the public reports a letter, and why a moderator takes one down."""
+
+    SPAM = "spam", "Spam"
+    HATE = "hate", "Hate or harassment"
+    IMPERSONATION = "impersonation", "Impersonation"
+    PERSONAL_DATA = "personal_data", "Personal data"
+    OTHER = "other", "Other"
+
+
 class Display(models.TextChoices):
     """How a signer's name is shown to the public."""
 
@@ -87,6 +104,12 @@ class Letter(models.Model):
     ask_country = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OPTIONAL)
     ask_postal_code = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OFF)
     ask_comment = models.CharField(max_length=10, choices=FieldRule, default=FieldRule.OPTIONAL)
+    comment_review = models.CharField(
+        "comments show",
+        max_length=10,
+        choices=CommentReview.choices,
+        default=CommentReview.AFTER,
+    )
     allow_full_name = models.BooleanField(default=True)
     allow_initials = models.BooleanField(default=True)
     allow_anonymous = models.BooleanField(default=True)
@@ -122,6 +145,15 @@ class Letter(models.Model):
     # When signing closed, or the letter was last delivered if later: the retention period
     # counts from here (signing/retention.py).
     retention_from = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # The platform's review of a new letter (LETTERS_NEED_REVIEW): why it was sent back.
+    review_note = models.TextField(blank=True, editable=False)
+    # Taken down by a platform moderator: the page says so and why, signing stops, and
+    # nothing is deleted. Cleared if an appeal is upheld.
+    taken_down_at = models.DateTimeField(null=True, blank=True, editable=False)
+    takedown_reason = models.CharField(
+        max_length=20, choices=Takedown.choices, blank=True, editable=False
+    )
 
     objects = LetterQuerySet.as_manager()
 
@@ -163,7 +195,11 @@ class Letter(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == Status.OPEN
+        return self.status == Status.OPEN and self.taken_down_at is None
+
+    @property
+    def is_taken_down(self) -> bool:
+        return self.taken_down_at is not None
 
     @property
     def demand_list(self) -> list[str]:

@@ -16,27 +16,38 @@ from undersigned.accounts.factors import has_second_factor
 from undersigned.accounts.models import User
 
 from .memberships import member_role
-from .models import EDITING_ROLES, MODERATING_ROLES, OWNING_ROLES, Membership, Organisation, Role
+from .models import Membership, Organisation, Role
 
 
 class Action(Enum):
+    VIEW = "read the organisation's dashboard and its letters"
     EDIT = "write, publish and close letters"
     SEND_UPDATE = "write and send updates to signers"
     RECORD_RESPONSE = "record a target's response"
     DELIVER = "deliver a letter to its targets"
+    EXPORT = "export a letter's signatories"
     MANAGE = "change the organisation's settings"
-    MODERATE = "review signatures and act on fraud"
+    MODERATE = "review signatures and comments, and act on fraud"
     READ_AUDIT = "read the organisation's audit log"
 
 
+EVERY_ROLE = frozenset(Role)
+OWNERS = frozenset({Role.OWNER})
+EDITORS = frozenset({Role.OWNER, Role.EDITOR})
+MODERATORS = frozenset({Role.OWNER, Role.MODERATOR})
+
+# The one table of who may do what (docs/teams.md shows it). Owners may do everything;
+# editors write; moderators review; viewers read.
 PERMISSIONS: dict[Action, frozenset[Role]] = {
-    Action.EDIT: EDITING_ROLES,
-    Action.SEND_UPDATE: EDITING_ROLES,
-    Action.RECORD_RESPONSE: EDITING_ROLES,
-    Action.DELIVER: OWNING_ROLES,
-    Action.MANAGE: OWNING_ROLES,
-    Action.MODERATE: MODERATING_ROLES,
-    Action.READ_AUDIT: OWNING_ROLES,
+    Action.VIEW: EVERY_ROLE,
+    Action.EDIT: EDITORS,
+    Action.SEND_UPDATE: EDITORS,
+    Action.RECORD_RESPONSE: EDITORS,
+    Action.DELIVER: OWNERS,
+    Action.EXPORT: OWNERS,
+    Action.MANAGE: OWNERS,
+    Action.MODERATE: MODERATORS,
+    Action.READ_AUDIT: OWNERS,
 }
 
 
@@ -57,17 +68,16 @@ class SecondFactorRequired(PermissionDenied):
         )
 
 
-def role_or_404(user: User, organisation: Organisation, action: Action | None = None) -> Role:
+def role_or_404(user: User, organisation: Organisation, action: Action = Action.VIEW) -> Role:
     """The member's role: 404 for anyone outside the organisation, SecondFactorRequired
-    where it requires a second factor the member has not set up, 403 where an action is
-    named and the role does not allow it."""
+    where it requires a second factor the member has not set up, 403 where the role does
+    not allow the action (by default reading: every member may)."""
     role = member_role(user, organisation)
     if role is None:
         raise Http404("No such organisation.")
     if organisation.require_mfa and not has_second_factor(user):
         raise SecondFactorRequired(organisation)
-    if action is not None:
-        require(role, action)
+    require(role, action)
     return role
 
 

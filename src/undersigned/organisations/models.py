@@ -27,12 +27,6 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
-EDITING_ROLES = frozenset({Role.OWNER, Role.EDITOR})
-OWNING_ROLES = frozenset({Role.OWNER})
-# Who reviews signatures and acts on fraud; a moderator role of its own is to come.
-MODERATING_ROLES = frozenset({Role.OWNER, Role.EDITOR})
-
-
 class Membership(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
@@ -41,6 +35,8 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    # The member asked for the daily digest email of the organisation's letters.
+    daily_digest = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -33,6 +33,22 @@ class DashboardEntry:
     def can_moderate(self) -> bool:
         return may(self.role, Action.MODERATE)
 
+    @property
+    def can_export(self) -> bool:
+        return may(self.role, Action.EXPORT)
+
+    @property
+    def can_deliver(self) -> bool:
+        return may(self.role, Action.DELIVER)
+
+    @property
+    def can_manage(self) -> bool:
+        return may(self.role, Action.MANAGE)
+
+    @property
+    def can_read_audit(self) -> bool:
+        return may(self.role, Action.READ_AUDIT)
+
 
 def dashboard_entries(user: User) -> list[DashboardEntry]:
     memberships = list(

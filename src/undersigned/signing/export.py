@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from undersigned.letters.access import letter_for_member
 from undersigned.letters.models import FieldRule, Letter
 from undersigned.lib.spreadsheet import spreadsheet_text
-from undersigned.organisations.access import OrganiserRequest
+from undersigned.organisations.access import Action, OrganiserRequest
 
 from .models import Signature, SignatureQuerySet
 from .presentation import Audience, Signatory, listing_order, signatories
@@ -45,7 +45,7 @@ ORGANISERS_ONLY = ("Country", "Postal code", "Confirmed on")
 @login_required
 @never_cache
 def letter_signatures_csv(request: OrganiserRequest, slug: str) -> StreamingHttpResponse:
-    """Every counted signature of the letter, for any member of its organisation.
+    """Every counted signature of the letter, for the organisation's owners (Action.EXPORT).
 
     It holds what the public sees and little more: no address of any kind, no name a
     signer hid, no title or comment of an anonymous signer. While the letter's reveal
@@ -54,7 +54,7 @@ def letter_signatures_csv(request: OrganiserRequest, slug: str) -> StreamingHttp
     exactly what the public sees, so there the country and the date stay empty; so does
     the date on letters with count steps, where a date would tie a row to a moment.
     """
-    letter, _role = letter_for_member(request, slug)
+    letter, _role = letter_for_member(request, slug, Action.EXPORT)
     response = StreamingHttpResponse(_lines(letter), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{letter.slug}-signatures.csv"'
     return response

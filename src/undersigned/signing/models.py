@@ -7,6 +7,13 @@ from undersigned.letters.models import Display, Letter, LetterVersion
 from undersigned.lib.email_address import CANONICAL_RULES
 
 
+class CommentState(models.TextChoices):
+    NONE = "", "No comment"
+    SHOWN = "shown", "Shown"
+    WAITING = "waiting", "Waiting for a moderator"
+    HIDDEN = "hidden", "Hidden by a moderator"
+
+
 class Level(models.TextChoices):
     """How far a signature has been proven: its verification level."""
 
@@ -82,6 +89,11 @@ class Signature(models.Model):
     country = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     comment = models.TextField(max_length=1000, blank=True)
+    # Whether the comment shows: at once, or once a moderator approves it, as the letter
+    # asks (Letter.comment_review); a hidden comment leaves the signature counted.
+    comment_state = models.CharField(
+        max_length=10, choices=CommentState.choices, default=CommentState.NONE, blank=True
+    )
     display = models.CharField(max_length=20, choices=Display.choices, default=Display.FULL)
 
     consent_updates = models.BooleanField(default=False)

@@ -33,7 +33,7 @@ from .sending import update_progress, update_reach
 
 
 def _member_update(
-    request: OrganiserRequest, pk: int, action: Action | None = None
+    request: OrganiserRequest, pk: int, action: Action = Action.VIEW
 ) -> tuple[Update, Role]:
     queryset = Update.objects.select_related("letter", "letter__organisation")
     update = get_object_or_404(queryset, pk=pk)
