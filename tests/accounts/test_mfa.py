@@ -279,14 +279,18 @@ def requiring(organisation: Organisation) -> Organisation:
     return organisation
 
 
-def organiser_pages(letter: Letter) -> list[str]:
-    """Every organiser page of one letter, and the organisation's own."""
+def editor_pages(letter: Letter) -> list[str]:
+    """Every organiser page of one letter an editor may open, and the organisation's own."""
     by_letter = ["letter_edit", "letter_preview", "letter_updates_manage", "letter_deliveries"]
     return [
         *(reverse(name, args=[letter.slug]) for name in by_letter),
-        reverse("letter_signatures_csv", args=[letter.slug]),
         reverse("letter_new", args=[letter.organisation.slug]),
     ]
+
+
+def organiser_pages(letter: Letter) -> list[str]:
+    """The editor's pages and one only owners may open: the factor is asked before the role."""
+    return [*editor_pages(letter), reverse("letter_signatures_csv", args=[letter.slug])]
 
 
 def test_it_sends_a_member_without_a_factor_to_set_one_up(
@@ -321,7 +325,7 @@ def test_it_lets_a_member_with_a_factor_in(
 ) -> None:
     requiring(organisation)
     client, _secret = signed_in_with_app(editor)
-    for path in organiser_pages(letter):
+    for path in editor_pages(letter):
         assert client.get(path).status_code == 200, path
     assert letter.title in client.get("/dashboard/").text
 
@@ -330,7 +334,7 @@ def test_it_does_not_ask_it_of_members_of_other_organisations(
     organisation: Organisation, editor: User, letter: Letter
 ) -> None:
     client = signed_in(editor)
-    for path in organiser_pages(letter):
+    for path in editor_pages(letter):
         assert client.get(path).status_code == 200, path
 
 
