@@ -38,10 +38,6 @@ class DashboardEntry:
         return may(self.role, Action.EXPORT)
 
     @property
-    def can_deliver(self) -> bool:
-        return may(self.role, Action.DELIVER)
-
-    @property
     def can_manage(self) -> bool:
         return may(self.role, Action.MANAGE)
 
