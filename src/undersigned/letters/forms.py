@@ -13,6 +13,7 @@ from .models import POLICY_FIELDS, Letter, Target
 TEXT_FIELDS = ("title", "slug", "body", "demands", "pledge", "goal", "goal_rises")
 ELIGIBILITY_FIELDS = ("eligibility", "eligible_domains", "include_subdomains")
 ASK_FIELDS = tuple(f"ask_{name}" for name in POLICY_FIELDS)
+COMMENT_FIELDS = ("comment_review",)
 DISPLAY_FIELDS = ("allow_full_name", "allow_initials", "allow_anonymous", "reveal_threshold")
 COUNT_FIELDS = ("count_step",)
 
@@ -48,7 +49,14 @@ class LetterForm(forms.ModelForm):
 
     class Meta:
         model = Letter
-        fields = (*TEXT_FIELDS, *ELIGIBILITY_FIELDS, *ASK_FIELDS, *DISPLAY_FIELDS, *COUNT_FIELDS)
+        fields = (
+            *TEXT_FIELDS,
+            *ELIGIBILITY_FIELDS,
+            *ASK_FIELDS,
+            *COMMENT_FIELDS,
+            *DISPLAY_FIELDS,
+            *COUNT_FIELDS,
+        )
         labels = {
             "slug": "Address",
             "body": "Text",
@@ -64,6 +72,7 @@ class LetterForm(forms.ModelForm):
             "ask_country": "Country",
             "ask_postal_code": "Postal code",
             "ask_comment": "Public comment",
+            "comment_review": "Comments show",
             "allow_full_name": "In full",
             "allow_initials": "As initials",
             "allow_anonymous": "Not at all (anonymous)",
@@ -85,6 +94,11 @@ class LetterForm(forms.ModelForm):
             "example.org.evil.example or evilexample.org.",
             "ask_department": "Public, even beside an anonymous signature.",
             "ask_location": "Public, even beside an anonymous signature.",
+            "comment_review": "Beside the signer's name as they chose to show it, never "
+            "beside an anonymous signature, on the signatures page and in the delivery. "
+            "Shown at once, a moderator can still hide an abusive one; held, none shows "
+            "until an owner or moderator approves it. A hidden comment leaves its signature "
+            "counted.",
             "include_subdomains": "With example.org listed, also accept eng.example.org. "
             "Turn it off if subdomains hold addresses of people who should not sign, such "
             "as customers or students.",
@@ -98,6 +112,7 @@ class LetterForm(forms.ModelForm):
             "pledge": forms.Textarea(attrs={"rows": 3}),
             "eligible_domains": forms.Textarea(attrs={"rows": 3}),
             "eligibility": forms.RadioSelect,
+            "comment_review": forms.RadioSelect,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

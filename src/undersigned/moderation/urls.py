@@ -34,4 +34,14 @@ urlpatterns = [
         views.moderation_batch_undo,
         name="moderation_batch_undo",
     ),
+    path(
+        "dashboard/letters/<slug:slug>/comments/",
+        views.letter_comments,
+        name="letter_comments",
+    ),
+    path(
+        "dashboard/letters/<slug:slug>/comments/<int:pk>/",
+        views.letter_comment,
+        name="letter_comment",
+    ),
 ]

@@ -1,5 +1,6 @@
 """The moderator's pages of a letter: what is trending, finding signatures, acting on
-many at once or one, and undoing a batch; and the platform's list of alerts."""
+many at once or one, undoing a batch, and approving or hiding signers' comments; and the
+platform's list of alerts."""
 
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -16,10 +17,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from undersigned.letters.models import Letter
+from undersigned.letters.models import Display, Letter
 from undersigned.organisations.access import OrganiserRequest
-from undersigned.signing.models import Signature, State
-from undersigned.signing.presentation import Audience, signatory
+from undersigned.signing.comments import comment_hide, comment_show
+from undersigned.signing.models import CommentState, Signature, SignatureQuerySet, State
+from undersigned.signing.presentation import DIRECTION_MARKS, Audience, signatory
 from undersigned.signing.public_count import names_revealed
 
 from .access import letter_for_moderator, require_staff
@@ -55,6 +57,7 @@ def letter_moderation(request: OrganiserRequest, slug: str) -> HttpResponse:
         "trending": trending(letter, hours=hours or 24),
         "alerts": _recent(FraudAlert.objects.filter(letter=letter).select_related("letter")),
         "batches": Invalidation.objects.filter(letter=letter).newest_first()[:20],
+        "comments_waiting": _comments(letter, CommentState.WAITING).count(),
     }
     return render(request, "moderation/letter.html", context)
 
@@ -233,3 +236,76 @@ def platform_moderation(request: OrganiserRequest) -> HttpResponse:
 def _recent(alerts: QuerySet[FraudAlert]) -> list[FraudAlert]:
     since = timezone.now() - ALERTS_SHOWN
     return list(alerts.filter(hour__gte=since).order_by("-hour", "-signatures", "pk"))
+
+
+# The comment queue's tabs, the first shown by default.
+COMMENT_TABS = (CommentState.WAITING, CommentState.SHOWN, CommentState.HIDDEN)
+# What a moderator may do to a comment, and what it is then.
+COMMENT_WRITES = {"show": (comment_show, "shown"), "hide": (comment_hide, "hidden")}
+
+
+@login_required
+@never_cache
+def letter_comments(request: OrganiserRequest, slug: str) -> HttpResponse:
+    """Signers' comments waiting for approval (oldest first), shown or hidden (newest
+    first), each beside its signer's name as the public sees it, with what may be done."""
+    letter = letter_for_moderator(request, slug)
+    state = _comment_tab(request.GET.get("state", ""))
+    comments = _comments(letter, state).order_by("pk" if state == CommentState.WAITING else "-pk")
+    page = Paginator(comments.defer("email", "contact_email"), PAGE).get_page(
+        request.GET.get("page")
+    )
+    revealed = names_revealed(letter)
+    context = {
+        "letter": letter,
+        "state": state,
+        "tabs": [(tab, tab.label, _comments(letter, tab).count()) for tab in COMMENT_TABS],
+        "page": page,
+        "rows": [_comment_row(letter, signature, revealed) for signature in page],
+    }
+    return render(request, "moderation/comments.html", context)
+
+
+def _comments(letter: Letter, state: CommentState) -> SignatureQuerySet:
+    return Signature.objects.comments(state).filter(letter=letter)
+
+
+def _comment_tab(value: str) -> CommentState:
+    return CommentState(value) if value in COMMENT_TABS else CommentState.WAITING
+
+
+def _comment_row(letter: Letter, signature: Signature, revealed: bool) -> dict[str, object]:
+    signature.letter = letter
+    return {
+        "signature": signature,
+        # As on the public page: a hidden name stays hidden beside its comment, and before
+        # the reveal threshold no name shows at all.
+        "name": signatory(signature, Audience.PUBLIC).name if revealed else "",
+        "comment": DIRECTION_MARKS.sub("", signature.comment),
+        "anonymous": signature.display == Display.ANONYMOUS,
+    }
+
+
+@login_required
+@require_POST
+def letter_comment(request: OrganiserRequest, slug: str, pk: int) -> HttpResponse:
+    """Approve, hide or show one comment, then back to the tab it was on."""
+    letter = letter_for_moderator(request, slug)
+    signature = get_object_or_404(
+        Signature.objects.defer("email", "contact_email"), letter=letter, pk=pk
+    )
+    signature.letter = letter
+    tab = _comment_tab(request.POST.get("state", ""))
+    back = reverse("letter_comments", kwargs={"slug": letter.slug}) + f"?state={tab.value}"
+    change = COMMENT_WRITES.get(request.POST.get("change", ""))
+    if change is None:
+        messages.error(request, "Choose to show or to hide the comment.")
+        return redirect(back)
+    write, done = change
+    try:
+        write(signature=signature, by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, f"Signature {pk}: {' '.join(error.messages)}")
+    else:
+        messages.success(request, f"The comment of signature {pk} is {done}.")
+    return redirect(back)

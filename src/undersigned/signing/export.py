@@ -34,7 +34,8 @@ COLUMNS: list[tuple[str, Callable[[Signatory], str]]] = [
 # What the presenter (presentation.signatory) reads of a signature, and nothing more.
 SHOWN_FIELDS = (
     "id", "name", "display", "level", "institution", "affiliation", "email_domain", "title",
-    "department", "location", "comment", "country", "postal_code", "confirmed_at",
+    "department", "location", "comment", "comment_state", "country", "postal_code",
+    "confirmed_at",
 )  # fmt: skip
 # Rows read from the database at a time: memory stays flat however many signatures.
 CHUNK = 2000
@@ -48,11 +49,12 @@ def letter_signatures_csv(request: OrganiserRequest, slug: str) -> StreamingHttp
     """Every counted signature of the letter, for the organisation's owners (Action.EXPORT).
 
     It holds what the public sees and little more: no address of any kind, no name a
-    signer hid, no title or comment of an anonymous signer. While the letter's reveal
-    threshold is not reached it has the header row and no rows at all. Letters for
-    academic addresses or listed domains promise their signers that organisers see
-    exactly what the public sees, so there the country and the date stay empty; so does
-    the date on letters with count steps, where a date would tie a row to a moment.
+    signer hid, no title or comment of an anonymous signer, no comment that waits for a
+    moderator or that one hid. While the letter's reveal threshold is not reached it has
+    the header row and no rows at all. Letters for academic addresses or listed domains
+    promise their signers that organisers see exactly what the public sees, so there the
+    country and the date stay empty; so does the date on letters with count steps, where
+    a date would tie a row to a moment.
     """
     letter, _role = letter_for_member(request, slug, Action.EXPORT)
     response = StreamingHttpResponse(_lines(letter), content_type="text/csv; charset=utf-8")

@@ -49,6 +49,13 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
     def invalidated(self) -> "SignatureQuerySet":
         return self.filter(state=State.INVALIDATED)
 
+    def comments(self, state: str) -> "SignatureQuerySet":
+        """Confirmed signatures whose comment is in this state, for the comment queue: a
+        comment nobody confirmed, of a signature invalidated, or erased (privacy.py blanks
+        the comment, not its state), shows nowhere anyway."""
+        counted_or_held = self.filter(state__in=(State.COUNTED, State.HELD))
+        return counted_or_held.filter(comment_state=state).exclude(comment="")
+
     def unconfirmed_since(self, moment: "datetime") -> "SignatureQuerySet":
         return self.pending().filter(created_at__lt=moment)
 
@@ -125,6 +132,8 @@ class Signature(models.Model):
             models.Index(fields=["letter", "institution"]),
             models.Index(fields=["letter", "subnet_hash", "created_at"]),
             models.Index(fields=["letter", "email_domain", "created_at"]),
+            # The comment queue: a letter's comments waiting for a moderator, or hidden.
+            models.Index(fields=["letter", "comment_state"]),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,9 @@
 """How a signatory is shown: the one presenter behind every page, export and API.
 
 Invariant 5 rests here: a name a signer hid is never in a Signatory, and neither is
-anything that could single out an anonymous signer (their title, their comment). Which
+anything that could single out an anonymous signer (their title, their comment). A comment
+shows only once it is shown (CommentState.SHOWN): one waiting for a moderator, or hidden
+by one, is in no Signatory for any audience. Which
 signatures may be listed at all, before a reveal threshold, is decided with the count
 (public_count.names_revealed); the order they are listed in is decided here.
 """
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from undersigned.letters.models import Display, Eligibility, Letter
 
-from .models import Level, Signature, SignatureQuerySet
+from .models import CommentState, Level, Signature, SignatureQuerySet
 
 
 class Audience(Enum):
@@ -81,7 +83,7 @@ def signatory(signature: Signature, audience: Audience = Audience.PUBLIC) -> Sig
         title="" if anonymous else signature.title,
         department=signature.department,
         location=signature.location,
-        comment="" if anonymous else signature.comment,
+        comment=_comment(signature) if not anonymous else "",
         country=signature.country if more else "",
         postal_code=signature.postal_code if more else "",
         confirmed_on=timezone.localdate(signature.confirmed_at) if dated else None,
@@ -96,6 +98,17 @@ def signatories(
     for signature in signatures:
         signature.letter = letter
         yield signatory(signature, audience)
+
+
+# Marks that turn the direction of the text after them: the sign form refuses them, yet a
+# comment kept from before it did, or typed in the admin, must not reverse its page's text.
+DIRECTION_MARKS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _comment(signature: Signature) -> str:
+    if signature.comment_state != CommentState.SHOWN:
+        return ""
+    return DIRECTION_MARKS.sub("", signature.comment)
 
 
 def _verification(signature: Signature) -> str:

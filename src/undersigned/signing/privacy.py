@@ -45,6 +45,7 @@ ERASED: dict[str, object] = {
     "country": "",
     "postal_code": "",
     "comment": "",
+    "comment_state": "",
     "display": Display.ANONYMOUS,
     "consent_updates": False,
     "consent_wording": "",

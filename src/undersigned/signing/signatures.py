@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from undersigned.letters.models import Eligibility, Letter, LetterVersion
+from undersigned.letters.models import CommentReview, Eligibility, Letter, LetterVersion
 from undersigned.lib.email_address import email_domain, email_key
 from undersigned.lib.group_commit import GroupCommit
 from undersigned.lib.memo import Memo
@@ -22,7 +22,15 @@ from . import tasks
 from .counts import count_forget
 from .eligibility import Proof, check_eligible, is_listed_domain, proof_for
 from .events import event_record, events_record
-from .models import ConfirmationQuota, EventKind, Level, Signature, State, name_as_kept
+from .models import (
+    CommentState,
+    ConfirmationQuota,
+    EventKind,
+    Level,
+    Signature,
+    State,
+    name_as_kept,
+)
 from .recipients import Purpose, recipient
 from .tokens import CONFIRM_MAX_AGE
 
@@ -105,6 +113,7 @@ def signature_build(*, letter: Letter, data: SignatureInput) -> Signature:
         ip_hash=data.ip_hash,
         subnet_hash=data.subnet_hash,
         suspect=data.suspect,
+        comment_state=_comment_state(letter, data.details.get("comment", "")),
         **data.details,
     )
     # The letter and its version were just read: checking that they exist reads them again.
@@ -112,6 +121,15 @@ def signature_build(*, letter: Letter, data: SignatureInput) -> Signature:
         exclude=["letter", "letter_version"], validate_unique=False, validate_constraints=False
     )
     return signature
+
+
+def _comment_state(letter: Letter, comment: str) -> CommentState:
+    """Whether a comment shows at once or waits for a moderator, as the letter asks."""
+    if not comment:
+        return CommentState.NONE
+    if letter.comment_review == CommentReview.BEFORE:
+        return CommentState.WAITING
+    return CommentState.SHOWN
 
 
 def _check_contact_email(letter: Letter, data: SignatureInput) -> None:
@@ -203,6 +221,8 @@ def _signature_count(signature_id: int, institution: str) -> Signature | None:
     signature = Signature.objects.loaded(signature_id)
     if signature is None or signature.state != State.PENDING:
         return signature  # withdrawn meanwhile, or confirmed already
+    if signature.letter.is_taken_down:
+        raise ValidationError(_("This letter was taken down: signatures no longer count."))
     proof = proof_for(signature.letter, signature.email_domain)
     changes = _confirmation(signature, proof, institution, at=timezone.now())
     if signature.suspect:
