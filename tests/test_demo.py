@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from tests.conftest import run_tasks
 from undersigned.deliveries.models import Delivery, DeliveryStatus, Response
-from undersigned.demo.loading import DEMO_EMAIL, demo_load
-from undersigned.letters.models import Letter, Status
+from undersigned.demo.loading import DEMO_EMAIL, DEMO_MODERATOR_EMAIL, DEMO_PASSWORD, demo_load
+from undersigned.letters.models import PUBLIC_STATUSES, Letter, Status
+from undersigned.moderation.models import Report
 from undersigned.signing.counts import counts_reconcile, letter_count_fresh
 from undersigned.signing.models import Level, Signature
 from undersigned.updates.models import Milestone, RecipientStatus, Update, UpdateStatus
@@ -49,7 +50,8 @@ def test_it_changes_nothing_when_loaded_again(demo: dict[str, int]) -> None:
     before = Signature.objects.count()
     assert demo_load() == demo
     assert Signature.objects.count() == before
-    assert Letter.objects.count() == 3
+    assert Letter.objects.count() == 4
+    assert Report.objects.count() == 2
     assert Update.objects.count() == 3
     assert Delivery.objects.count() == Milestone.objects.count() == Response.objects.count() == 1
 
@@ -149,7 +151,7 @@ def test_its_dates_read_as_six_weeks(demo: dict[str, int]) -> None:
     milestone, news, answered = Update.objects.order_by("sent_at")
     published = _at(letter.published_at)
     assert (timezone.localdate() - timezone.localdate(published)).days == 41
-    for each in Letter.objects.all():
+    for each in Letter.objects.filter(status__in=PUBLIC_STATUSES):
         first = each.signatures.earliest("confirmed_at").confirmed_at
         assert _at(each.published_at) < _at(first)
     responded = datetime.datetime.combine(response.responded_on, datetime.time(12))
@@ -206,3 +208,16 @@ def test_its_banner_says_where_mail_goes(settings: Any, backend: str, banner: st
     settings.EMAIL_BACKEND = backend
     page = Client().get("/").text
     assert f"Demo mode: {banner}" in page.replace("&#x27;", "'")
+
+
+def test_its_platform_moderator_finds_a_letter_in_review_and_reports(
+    demo: dict[str, int],
+) -> None:
+    client = Client()
+    assert client.login(username=DEMO_MODERATOR_EMAIL, password=DEMO_PASSWORD)
+    queue = client.get("/dashboard/review/")
+    assert queue.status_code == 200
+    assert "Riverside Homes: fix the lifts before winter" in queue.text
+    assert PETITION in queue.text
+    assert Letter.objects.get(slug="riverside-fix-the-lifts").status == Status.IN_REVIEW
+    assert Client().get("/letters/riverside-fix-the-lifts/").status_code == 404

@@ -155,7 +155,8 @@ def _demo(argv: Sequence[str], children: list[subprocess.Popen[bytes]]) -> NoRet
     children.append(subprocess.Popen([*me, "worker"], start_new_session=True))
     _wait_until_serving(host, port, children[0])
     print(f"\nundersigned is running at {os.environ['BASE_URL']}/  (Ctrl-C stops it)")
-    print(f"Organiser sign-in: demo@undersigned.example / demo-password; mail: {_mail(base_url)}\n")
+    print(f"Organiser sign-in: demo@undersigned.example / demo-password; mail: {_mail(base_url)}")
+    print("Platform moderator: moderator@undersigned.example / demo-password\n")
     _watch({"web server": children[0], "worker": children[1]})
 
 

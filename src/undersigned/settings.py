@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "undersigned.organisations.middleware.SecondFactorMiddleware",
+    "undersigned.letters.takedowns.TakenDownMiddleware",
 ]
 
 ROOT_URLCONF = "undersigned.urls"
@@ -313,6 +314,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": env.str("PASSWORD_RESET_KEY_RATE_LIMIT", default="20/m/ip"),
 }
 ACCOUNT_ADAPTER = "undersigned.accounts.adapter.AccountAdapter"
+# Whether anyone may sign up as an organiser. Off, only someone an owner invited may
+# (docs/teams.md); an instance run by one organisation turns it off.
+ORGANISER_SIGNUP = env.bool("ORGANISER_SIGNUP", default=True)
+# How many days an owner's invitation link to join an organisation works (docs/teams.md).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# Whether a platform moderator reviews a new letter before it opens (docs/moderation.md):
+# on wherever anyone may sign up as an organiser, unless set.
+LETTERS_NEED_REVIEW = env.bool("LETTERS_NEED_REVIEW", default=ORGANISER_SIGNUP)
 
 # Organisers' second factors (django-allauth MFA, docs/organisers.md "Two-factor sign-in"):
 # an authenticator app (TOTP), passkeys and security keys (WebAuthn), and recovery codes.
@@ -353,6 +362,8 @@ SUBNET_HARD_LIMIT = env.int("SUBNET_HARD_LIMIT", default=3000)
 # letters whose addresses prove an affiliation are left out.
 DOMAIN_RATE_LIMIT = env.str("DOMAIN_RATE_LIMIT", default="100/h")
 DOMAIN_HARD_LIMIT = env.int("DOMAIN_HARD_LIMIT", default=0)
+# Reports of letters from the public (docs/moderation.md), per client address.
+REPORT_RATE_LIMIT = env.str("REPORT_RATE_LIMIT", default="5/h")
 # Per letter, whoever signs: a surge makes every signer pay a little, and refuses nobody.
 LETTER_RATE_LIMIT = env.str("LETTER_RATE_LIMIT", default="3000/m")
 LETTER_HARD_LIMIT = env.int("LETTER_HARD_LIMIT", default=0)

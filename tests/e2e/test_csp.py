@@ -24,7 +24,7 @@ from tests.updates.conftest import draft, signer
 from undersigned.accounts.models import User
 from undersigned.deliveries.models import Delivery, Response
 from undersigned.demo.loading import DEMO_EMAIL, DEMO_PASSWORD, demo_load
-from undersigned.letters.models import Letter
+from undersigned.letters.models import PUBLIC_STATUSES, Letter
 from undersigned.lib.email_address import email_key
 from undersigned.organisations.models import Organisation
 from undersigned.signing.models import Signature
@@ -141,7 +141,9 @@ def test_a_visitor_and_a_signer_see_every_public_page_within_the_policy(
     for path in ["/", "/what-we-keep/", "/accounts/login/", "/accounts/signup/"]:
         violations.visit(base + path)
     violations.visit(base + "/accounts/password/reset/")
-    for letter in Letter.objects.filter(organisation__memberships__user__email=DEMO_EMAIL):
+    for letter in Letter.objects.filter(
+        organisation__memberships__user__email=DEMO_EMAIL, status__in=PUBLIC_STATUSES
+    ):
         for name in ["letter", "letter_signatures", "letter_versions", "letter_updates"]:
             violations.visit(base + reverse(name, kwargs={"slug": letter.slug}))
         violations.visit(base + reverse("letter_manage_link", kwargs={"slug": letter.slug}))

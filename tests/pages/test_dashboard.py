@@ -77,12 +77,13 @@ def test_it_asks_for_the_organisations_name(organiser: User) -> None:
     assert not Organisation.objects.exists()
 
 
-def test_it_shows_a_letter_in_review_as_unpublished(
+def test_it_shows_a_letter_in_review_as_waiting_with_nothing_to_publish(
     organiser: User, organisation: Organisation
 ) -> None:
     make_letter(organisation, slug="in-review", status=Status.IN_REVIEW, publish=False)
     page = signed_in(organiser).get("/dashboard/").text
-    assert "In review" in page and ">Publish<" in page
+    assert "In review" in page and "Waiting for review" in page
+    assert ">Publish<" not in page and "Send for review" not in page
 
 
 def test_it_shows_a_stepped_letters_count_in_its_steps(

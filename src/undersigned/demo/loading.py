@@ -24,8 +24,16 @@ from undersigned.accounts.models import User
 from undersigned.deliveries.delivering import delivery_start
 from undersigned.deliveries.models import Delivery, Method, Response
 from undersigned.deliveries.responses import response_record, response_update_draft
-from undersigned.letters.models import Eligibility, FieldRule, Letter, LetterVersion, Target
-from undersigned.letters.publishing import letter_publish
+from undersigned.letters.models import (
+    Eligibility,
+    FieldRule,
+    Letter,
+    LetterVersion,
+    Takedown,
+    Target,
+)
+from undersigned.letters.publishing import letter_publish, letter_submit_for_review
+from undersigned.moderation.review import report_make
 from undersigned.organisations.models import Membership, Organisation, Role
 from undersigned.signing.counts import letter_count_fresh
 from undersigned.signing.eligibility import proof_for
@@ -41,6 +49,8 @@ from undersigned.updates.models import (
 from undersigned.updates.sending import recipients_list
 
 DEMO_EMAIL = "demo@undersigned.example"
+# A platform moderator, who reviews new letters and reports (docs/moderation.md).
+DEMO_MODERATOR_EMAIL = "moderator@undersigned.example"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 # nosec B105 # printed on the demo's start-up screen
 
 FIRST = [
@@ -121,6 +131,15 @@ We write to our own institutions, and to the governments that fund us, to say pl
 we will not take part.
 """
 
+REVIEW_SLUG = "riverside-fix-the-lifts"
+REVIEW_BODY = """\
+Both lifts at Riverside Court have been out of order for most of this year. Tenants on the
+upper floors, many of them elderly or disabled, cannot leave their homes without help.
+
+We ask Riverside Homes to repair the lifts before winter, and to tell tenants how long a
+repair may take under its maintenance contract.
+"""
+
 WORKERS_BODY = """\
 We are employees of Northwind Systems. We are proud of what we build for cities, schools
 and hospitals.
@@ -139,19 +158,48 @@ def demo_load() -> dict[str, int]:
     with transaction.atomic():
         organiser = _organiser()
         letters = [_petition(organiser), _academic_letter(organiser), _workers_letter(organiser)]
+        _review_queue(organiser, petition=letters[0])
     return {letter.slug: letter.signatures.counted().count() for letter in letters}
 
 
 def _organiser() -> User:
-    user = User.objects.filter(email=DEMO_EMAIL).first()
+    return _account(DEMO_EMAIL, "Demo Organiser")
+
+
+def _account(email: str, name: str, **fields: Any) -> User:
+    user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, name="Demo Organiser")
+        user = User.objects.create_user(email, DEMO_PASSWORD, name=name, **fields)
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.get_or_create(
-        user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True}
+        user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def _review_queue(organiser: User, *, petition: Letter) -> None:
+    """What the platform moderator finds: a new letter waiting for review, and two reports
+    of the petition from the public (which a moderator would dismiss)."""
+    _account(DEMO_MODERATOR_EMAIL, "Demo Moderator", is_moderator=True)
+    if Letter.objects.filter(slug=REVIEW_SLUG).exists():
+        return
+    organisation = _organisation("Riverside Tenants Union", "riverside-tenants", organiser)
+    letter = Letter.objects.create(
+        slug=REVIEW_SLUG,
+        organisation=organisation,
+        title="Riverside Homes: fix the lifts before winter",
+        body=REVIEW_BODY,
+        demands="Repair both lifts at Riverside Court by 1 November.\n"
+        "Publish the maintenance contract and its response times.",
+        ask_comment=FieldRule.OPTIONAL,
+    )
+    Target.objects.create(
+        letter=letter, name="Morgan Achebe", role="Director", organisation="Riverside Homes"
+    )
+    letter_submit_for_review(letter=letter)
+    report_make(letter=petition, reason=Takedown.SPAM, note="I got this link three times today.")
+    report_make(letter=petition, reason=Takedown.OTHER, note="")
 
 
 def _organisation(name: str, slug: str, organiser: User) -> Organisation:

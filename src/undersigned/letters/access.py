@@ -11,6 +11,7 @@ from undersigned.organisations.access import Action, OrganiserRequest, role_or_4
 from undersigned.organisations.models import Role
 
 from .models import Letter
+from .takedowns import LetterTakenDown
 
 _public_letters: Memo[str, Letter] = Memo(lambda: settings.LETTER_CACHE_SECONDS)
 
@@ -20,9 +21,12 @@ def public_letter(slug: str) -> Letter:
 
     Read at most once in LETTER_CACHE_SECONDS by each process, on the hot paths of a
     surge (the sign form, the count): a change of status shows within that time. Each
-    caller gets a copy of its own, free to change.
+    caller gets a copy of its own, free to change. A taken-down letter raises
+    LetterTakenDown, which every public page answers with its notice (takedowns.py).
     """
     kept = _public_letters.get(slug, lambda: _public_letter_read(slug))
+    if kept.is_taken_down:
+        raise LetterTakenDown(kept)
     letter = copy.copy(kept)
     letter.organisation = copy.copy(kept.organisation)
     return letter

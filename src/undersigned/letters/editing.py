@@ -9,6 +9,16 @@ from undersigned.lib.slugs import free_slug
 from .models import Letter, LetterVersion, Target
 from .publishing import letter_text_changed
 
+# What the editor writes of an existing letter: every field a person may edit, less those
+# that the letter's life sets (publishing.py).
+EDITOR_FIELDS = [
+    field.name
+    for field in Letter._meta.concrete_fields
+    if field.editable
+    and not field.primary_key
+    and field.name not in {"organisation", "status", "published_at", "text_changed_at"}
+]
+
 
 def letter_save(
     *, letter: Letter, targets: Sequence[Target], removed: Sequence[Target] = ()
@@ -16,11 +26,17 @@ def letter_save(
     """Save a letter with its targets, in the order given.
 
     When the letter is already public and its text changed, a new version is kept and
-    returned, so every signature still points at the text its signer saw.
+    returned, so every signature still points at the text its signer saw. An existing
+    letter is saved in the editor's fields alone: its status, its review and its takedown
+    belong to other writers (publishing.py), and a moderator's decision taken while the
+    editor was open is kept.
     """
     letter.full_clean()
     with transaction.atomic():
-        letter.save()
+        if letter.pk is None:
+            letter.save()
+        else:
+            letter.save(update_fields=EDITOR_FIELDS)
         for target in removed:
             if target.pk is not None:
                 target.delete()

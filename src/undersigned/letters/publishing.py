@@ -1,11 +1,76 @@
-"""Writes that move a letter through its life: draft, open, edited in the open, closed."""
+"""Writes that move a letter through its life: draft, in review, open, edited in the open,
+closed; and a platform moderator's takedown of a public letter, and its reinstatement."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Letter, LetterVersion, Status
+from .models import Letter, LetterVersion, Status, Takedown
+
+
+def letter_submit(*, letter: Letter) -> Letter:
+    """What the organiser's Publish does: where LETTERS_NEED_REVIEW is on, the draft waits
+    in review for a platform moderator (whose approval calls letter_publish); otherwise it
+    opens at once. Editing a letter in review is allowed, and it stays in review."""
+    if not settings.LETTERS_NEED_REVIEW:
+        return letter_publish(letter=letter)
+    return letter_submit_for_review(letter=letter)
+
+
+def letter_submit_for_review(*, letter: Letter) -> Letter:
+    """A draft waits in review, whatever LETTERS_NEED_REVIEW says."""
+    if letter.status != Status.DRAFT:
+        raise ValidationError("Only a draft letter can be sent for review.", code="not_draft")
+    if not letter.targets.exists():
+        raise ValidationError("Add at least one target before publishing.", code="no_target")
+    letter.full_clean()
+    submitted = Letter.objects.filter(pk=letter.pk, status=Status.DRAFT)
+    if not submitted.update(status=Status.IN_REVIEW, review_note=""):
+        raise ValidationError("Only a draft letter can be sent for review.", code="not_draft")
+    letter.refresh_from_db()
+    return letter
+
+
+def letter_review_reject(*, letter: Letter, note: str) -> Letter:
+    """Send a letter in review back to its organisers as a draft, with the moderator's
+    reason; they fix it and submit it again."""
+    note = note.strip()
+    if not note:
+        raise ValidationError("Say why the letter is sent back.", code="no_note")
+    rejected = Letter.objects.filter(pk=letter.pk, status=Status.IN_REVIEW)
+    if not rejected.update(status=Status.DRAFT, review_note=note):
+        raise ValidationError("Only a letter in review can be sent back.", code="not_in_review")
+    letter.refresh_from_db()
+    return letter
+
+
+def letter_take_down(*, letter: Letter, reason: str) -> Letter:
+    """Take a public letter down: its pages say so and why, signing stops, and nothing is
+    deleted. Within LETTER_CACHE_SECONDS every process shows it (letters.access)."""
+    if reason not in Takedown.values:
+        raise ValidationError("Choose why the letter is taken down.", code="no_reason")
+    with transaction.atomic():
+        taking = Letter.objects.filter(
+            pk=letter.pk, status__in=(Status.OPEN, Status.CLOSED, Status.DELIVERED)
+        ).filter(taken_down_at__isnull=True)
+        if not taking.update(taken_down_at=timezone.now(), takedown_reason=reason):
+            raise ValidationError("Only a public letter can be taken down.", code="not_public")
+        letter.story_changed()
+    letter.refresh_from_db()
+    return letter
+
+
+def letter_reinstate(*, letter: Letter) -> Letter:
+    """Put a taken-down letter back up as it was (an appeal upheld)."""
+    with transaction.atomic():
+        taken = Letter.objects.filter(pk=letter.pk, taken_down_at__isnull=False)
+        if not taken.update(taken_down_at=None, takedown_reason=""):
+            raise ValidationError("The letter is not taken down.", code="not_taken_down")
+        letter.story_changed()
+    letter.refresh_from_db()
+    return letter
 
 
 def letter_publish(*, letter: Letter) -> Letter:

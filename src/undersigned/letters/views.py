@@ -1,6 +1,7 @@
 """The organiser's letter pages: write, edit, publish and close a letter (the preview,
 which shows the letter page, is in pages)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from . import publishing
 from .access import letter_for_member
 from .editing import letter_save
 from .forms import LetterForm, TargetFormSet
-from .models import Letter
+from .models import Letter, Status
 
 
 def _editable_letter(request: OrganiserRequest, slug: str) -> Letter:
@@ -67,7 +68,13 @@ def _editor(request: OrganiserRequest, letter: Letter) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
         return redirect("letter_edit", slug=letter.slug)
-    context = {"letter": letter, "saved_title": saved_title, "form": form, "targets": targets}
+    context = {
+        "letter": letter,
+        "saved_title": saved_title,
+        "form": form,
+        "targets": targets,
+        "needs_review": settings.LETTERS_NEED_REVIEW,
+    }
     return render(request, "letters/editor/letter_form.html", context)
 
 
@@ -77,12 +84,20 @@ def letter_publish(request: OrganiserRequest, slug: str) -> HttpResponse:
     letter = _editable_letter(request, slug)
     try:
         with transaction.atomic():
-            publishing.letter_publish(letter=letter)
-            _audit(request, "letter.publish", letter)
+            publishing.letter_submit(letter=letter)
+            in_review = letter.status == Status.IN_REVIEW
+            _audit(request, "letter.submit" if in_review else "letter.publish", letter)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, f"Not published: {message}")
         return redirect("letter_edit", slug=letter.slug)
+    if in_review:
+        messages.success(
+            request,
+            f"“{letter.title}” is sent for review: it opens for signatures once the "
+            f"platform's moderators approve it.",
+        )
+        return redirect("dashboard")
     messages.success(request, f"“{letter.title}” is published and open for signatures.")
     return redirect("dashboard")
 

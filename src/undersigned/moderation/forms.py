@@ -1,5 +1,6 @@
 from django import forms
 
+from undersigned.letters.models import Takedown
 from undersigned.signing.models import State
 
 from .batches import SINGLE
@@ -33,3 +34,44 @@ class SingleForm(forms.Form):
     """One change to one signature, from the search results."""
 
     change = forms.ChoiceField(choices=[(change, change) for change in SINGLE])
+
+
+class ReportForm(forms.Form):
+    """The public's report of a letter: a reason from a short list, and a note."""
+
+    reason = forms.ChoiceField(
+        label="What is wrong with this letter?",
+        choices=Takedown.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="What should the moderators know?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Do not include anyone's personal details. The letter's organisers do "
+        "not see who reported it, and we keep no address of yours with the report.",
+    )
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(
+        label="Why it is sent back",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The organisers see this on their dashboard and by email.",
+    )
+
+
+class TakedownForm(forms.Form):
+    reason = forms.ChoiceField(label="Why it is taken down", choices=Takedown.choices)
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        label="Why the letter should be put back up",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A letter may be appealed once for each takedown; the platform's "
+        "moderators read it and decide.",
+    )

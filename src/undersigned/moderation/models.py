@@ -1,11 +1,12 @@
-"""What moderators did and were told: batches of signatures taken off together, and the
-alerts that sent them looking."""
+"""What moderators did and were told: batches of signatures taken off together, the
+alerts that sent them looking, and the public's reports of letters and the organisers'
+appeals against a takedown, which the platform's moderators decide."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from undersigned.letters.models import Letter
+from undersigned.letters.models import Letter, Takedown
 from undersigned.signing.models import State
 
 from .labels import group_label
@@ -111,3 +112,70 @@ class FraudAlert(models.Model):
     @property
     def share(self) -> float:
         return self.signatures / self.letter_signatures if self.letter_signatures else 0.0
+
+
+class ReportState(models.TextChoices):
+    OPEN = "open", "Open"
+    DISMISSED = "dismissed", "Dismissed"
+    ACTED = "acted", "Acted on"
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def open(self) -> "ReportQuerySet":
+        return self.filter(state=ReportState.OPEN)
+
+
+class Report(models.Model):
+    """One member of the public's report of a letter, with no account and no address kept:
+    reports are rate-limited per client address in the cache (lib/rate_limit.py)."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=20, choices=Takedown.choices)
+    note = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=20, choices=ReportState.choices, default=ReportState.OPEN)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "letter"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} on {self.letter_id}: {self.reason}"
+
+
+class Appeal(models.Model):
+    """The organisers' one appeal against a takedown, decided by a platform moderator:
+    upheld puts the letter back up. One per takedown: the takedown's time is part of the
+    key, so a letter taken down again may be appealed again."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="appeals")
+    taken_down_at = models.DateTimeField(help_text="The takedown it appeals against.")
+    text = models.TextField(max_length=5000)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    upheld = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "taken_down_at"], name="one_appeal_per_takedown"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal {self.pk} on {self.letter_id}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.decided_at is None

@@ -18,6 +18,7 @@ def letter_cards() -> list[LetterCard]:
     """Every public letter, newest first, in a constant number of queries."""
     letters = list(
         Letter.objects.public()
+        .filter(taken_down_at__isnull=True)
         .select_related("organisation")
         .prefetch_related("targets")
         .order_by("-published_at", "-pk")

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import audit_views, views
+from . import audit_views, review_views, views
 
 # What the privacy pages say of this site's settings; a template calls each when it renders.
 KEPT = {
@@ -20,6 +20,7 @@ urlpatterns = [
     path("letters/<slug:slug>/versions/", views.letter_versions, name="letter_versions"),
     path("letters/<slug:slug>/count.json", views.letter_count_json, name="letter_count"),
     path("letters/<slug:slug>/challenge.json", views.letter_challenge, name="letter_challenge"),
+    path("letters/<slug:slug>/report/", review_views.letter_report, name="letter_report"),
     path(
         "what-we-keep/",
         TemplateView.as_view(template_name="pages/what_we_keep.html", extra_context=KEPT),
@@ -38,4 +39,11 @@ urlpatterns = [
         name="organisation_audit",
     ),
     path("dashboard/audit/", audit_views.audit_all, name="audit_all"),
+    path("dashboard/review/", review_views.review_queue, name="review_queue"),
+    path(
+        "dashboard/review/letters/<slug:slug>/",
+        review_views.review_letter,
+        name="review_letter",
+    ),
+    path("dashboard/letters/<slug:slug>/appeal/", review_views.letter_appeal, name="letter_appeal"),
 ]

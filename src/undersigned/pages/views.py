@@ -210,7 +210,10 @@ def letter_versions(request: HttpRequest, slug: str) -> HttpResponseBase:
 @login_required
 @never_cache
 def dashboard(request: OrganiserRequest) -> HttpResponse:
-    context = {"entries": dashboard_entries(request.user)}
+    context = {
+        "entries": dashboard_entries(request.user),
+        "needs_review": settings.LETTERS_NEED_REVIEW,
+    }
     return render(request, "organisations/dashboard.html", context)
 
 
@@ -218,5 +221,9 @@ def dashboard(request: OrganiserRequest) -> HttpResponse:
 @never_cache
 def letter_preview(request: OrganiserRequest, slug: str) -> HttpResponse:
     letter, role = letter_for_member(request, slug)
-    context = {**letter_page_context(letter), "can_edit": may(role, Action.EDIT)}
+    context = {
+        **letter_page_context(letter),
+        "can_edit": may(role, Action.EDIT),
+        "needs_review": settings.LETTERS_NEED_REVIEW,
+    }
     return render(request, "letters/editor/preview.html", context)

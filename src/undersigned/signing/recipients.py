@@ -35,9 +35,13 @@ def recipient(signature: Signature, purpose: Purpose, *, asking: str = "") -> st
     never another: whoever reads that mailbox (the employer, perhaps) learns no more.
     Once an address proved an affiliation it is no longer kept at all (signature_confirm),
     so only the contact address the signer gave, if any, remains.
+
+    A letter taken down asks nobody to confirm any more, and sends no updates.
     """
     at_work = signature.letter.eligibility == Eligibility.DOMAINS
     contact = _contact(signature, at_work=at_work)
+    if purpose in (Purpose.PROOF, Purpose.REMINDER) and signature.letter.is_taken_down:
+        return ""
     if purpose == Purpose.PROOF:
         return signature.email if signature.level == Level.PENDING else ""
     if purpose == Purpose.REMINDER:
@@ -69,7 +73,10 @@ def _data_request_address(signature: Signature, asking: str, *, at_work: bool) -
 
 def update_addresses(letter: Letter, signatures: Iterable[Signature]) -> dict[int, str]:
     """The UPDATE rule for several signatures of one letter, by signature id: "" where it
-    allows no address. Who unsubscribed is read in one query for all of them."""
+    allows no address. Who unsubscribed is read in one query for all of them. A letter
+    taken down writes to nobody: its organisers cannot reach its signers through us."""
+    if letter.is_taken_down:
+        return {s.pk: "" for s in signatures}
     at_work = letter.eligibility == Eligibility.DOMAINS
     addresses = {s.pk: _update_address(s, _contact(s, at_work=at_work)) for s in signatures}
     keys = {pk: email_key(address) for pk, address in addresses.items() if address}
