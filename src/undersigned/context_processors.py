@@ -15,4 +15,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "DEMO": settings.DEMO,
         "OUTBOX_PAGE_ENABLED": settings.OUTBOX_PAGE_ENABLED,
         "MAIL_GOES_TO": MAIL_KEPT.get(settings.EMAIL_BACKEND, "relay"),
+        # Whether anyone may sign up as an organiser, or only someone an owner invited.
+        "ORGANISER_SIGNUP": settings.ORGANISER_SIGNUP,
     }

@@ -6,7 +6,7 @@ from undersigned.accounts.models import User
 from undersigned.organisations.models import Membership, Organisation, Role
 
 
-def test_it_tells_a_new_organiser_to_create_an_organisation_or_ask_the_operator(
+def test_it_tells_a_new_organiser_to_create_an_organisation_or_ask_for_an_invitation(
     organiser: User,
 ) -> None:
     client = Client()
@@ -15,12 +15,11 @@ def test_it_tells_a_new_organiser_to_create_an_organisation_or_ask_the_operator(
 
     assert "You are not a member of any organisation yet." in page
     assert 'href="/dashboard/organisations/new/"' in page
-    assert "owners cannot add members here yet" in page
-    assert "<code>undersigned createsuperuser</code>" in page
-    assert "ask an organisation's owner to add you" not in page
+    assert "ask one of its owners to invite you" in page
+    assert "owners cannot add members here yet" not in page
 
 
-def test_the_operator_can_add_a_member_in_the_admin_pages_as_the_dashboard_says(
+def test_the_operator_can_still_add_a_member_in_the_admin_pages(
     organiser: User,
 ) -> None:
     organisation = Organisation.objects.create(name="Open Streets Alliance", slug="osa")

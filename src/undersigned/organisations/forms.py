@@ -5,7 +5,7 @@ from django import forms
 from undersigned.accounts.factors import has_second_factor
 from undersigned.accounts.models import User
 
-from .models import Organisation
+from .models import Organisation, Role
 
 
 class OrganisationForm(forms.ModelForm):
@@ -47,3 +47,12 @@ class OrganisationSettingsForm(OrganisationForm):
                 "or a passkey, on your Security page), so that you are not locked out."
             )
         return required
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.VIEWER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
