@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "undersigned.signing",
     "undersigned.updates",
     "undersigned.deliveries",
+    "undersigned.digests",
     "undersigned.moderation",
     "undersigned.api",
     "undersigned.pages",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("undersigned.signing.urls")),
     path("", include("undersigned.updates.urls")),
     path("", include("undersigned.deliveries.urls")),
+    path("", include("undersigned.digests.urls")),
     path("", include("undersigned.moderation.urls")),
     path("", include("undersigned.letters.urls")),
     path("", include("undersigned.organisations.urls")),

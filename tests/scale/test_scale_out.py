@@ -74,7 +74,7 @@ def wait_until(
         time.sleep(0.1)
 
 
-ROUNDS = 5  # the recurring rounds every worker start makes sure of
+ROUNDS = 6  # the recurring rounds every worker start makes sure of
 
 
 @pytest.mark.postgres
