@@ -1,4 +1,5 @@
-"""The public JSON API. It carries nothing personal beyond what the signatory list shows.
+"""The public JSON API. It carries nothing personal beyond what the signatory list shows:
+its signatures are the presenter's public view (signing/presentation.py), page by page.
 
 Every number is rounded down to the letter's count step where it has one (`count_step`
 says so), and the breakdown by institution stays empty while names are not revealed.
@@ -13,6 +14,8 @@ from django.http import HttpRequest, JsonResponse
 from undersigned.letters.access import public_letter
 from undersigned.letters.models import Eligibility, Letter
 from undersigned.lib.caching import cacheable
+from undersigned.signing.models import Signature
+from undersigned.signing.presentation import Signatory, listing_order, signatories
 from undersigned.signing.public_count import PublicCount, public_count, public_counts
 
 PER_PAGE = 50
@@ -63,6 +66,7 @@ def _json(data: dict[str, Any]) -> JsonResponse:
 def letter_list(request: HttpRequest) -> JsonResponse:
     letters = (
         Letter.objects.public()
+        .filter(taken_down_at__isnull=True)
         .select_related("organisation")
         .prefetch_related("targets")
         .order_by("-published_at", "pk")
@@ -84,3 +88,52 @@ def letter_list(request: HttpRequest) -> JsonResponse:
 def letter_detail(request: HttpRequest, slug: str) -> JsonResponse:
     letter = public_letter(slug)
     return _json(letter_json(letter, public_count(letter)))
+
+
+def signatory_json(signatory: Signatory) -> dict[str, Any]:
+    """One signatory exactly as the public signatures page shows them (the presenter's
+    public view): a hidden name is "Anonymous", a comment is there only once shown."""
+    return {
+        "name": signatory.name,
+        "verified": signatory.verified,
+        "verification": signatory.verification,
+        "institution": signatory.institution if signatory.verified else "",
+        "claimed_affiliation": signatory.claimed_affiliation,
+        "title": signatory.title,
+        "department": signatory.department,
+        "location": signatory.location,
+        "comment": signatory.comment,
+    }
+
+
+def letter_signatures(request: HttpRequest, slug: str) -> JsonResponse:
+    """The signatories, in the order the public page lists them, fifty a page; none while
+    the letter's reveal threshold is not reached."""
+    letter = public_letter(slug)
+    count = public_count(letter)
+    base = settings.BASE_URL + request.path
+    if not count.names_revealed:
+        return _json(
+            {
+                "names_revealed": False,
+                "reveal_threshold": letter.reveal_threshold,
+                "total_records": 0,
+                "page": 1,
+                "total_pages": 1,
+                "next": None,
+                "signatures": [],
+            }
+        )
+    listed = listing_order(letter, Signature.objects.counted().filter(letter=letter))
+    page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
+    return _json(
+        {
+            "names_revealed": True,
+            "reveal_threshold": letter.reveal_threshold,
+            "total_records": letter.stepped(page.paginator.count),
+            "page": page.number,
+            "total_pages": page.paginator.num_pages,
+            "next": f"{base}?page={page.next_page_number()}" if page.has_next() else None,
+            "signatures": [signatory_json(each) for each in signatories(letter, page)],
+        }
+    )
