@@ -76,6 +76,7 @@ def test_an_organiser_signs_in_with_a_passkey(
     assert "unsafe-inline" not in policy
     page.get_by_label("Name").fill("Olu's phone")
     page.get_by_label("Passwordless").check()
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Add the passkey").click()
 
     # Her first factor comes with recovery codes.
@@ -91,6 +92,8 @@ def test_an_organiser_signs_in_with_a_passkey(
     sign_out(page)
     sign_in_with_password(page, base, organiser)
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in: second factor")
+    # The button does nothing until the page's script has bound it: wait for the script.
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Use a passkey or security key").click()
     page.wait_for_url("**/dashboard/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your organisations")
@@ -98,6 +101,7 @@ def test_an_organiser_signs_in_with_a_passkey(
     # And the passkey alone signs her in, with no password.
     sign_out(page)
     page.goto(f"{base}/accounts/login/")
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Use a passkey").click()
     page.wait_for_url("**/dashboard/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your organisations")
@@ -118,6 +122,7 @@ def test_a_passkey_refused_on_the_device_says_so_on_the_page(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
     page.get_by_label("Passwordless").check()
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Add the passkey").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Recovery codes")
     sign_out(page)
@@ -128,6 +133,7 @@ def test_a_passkey_refused_on_the_device_says_so_on_the_page(
         {"authenticatorId": authenticator["id"], "isUserVerified": False},
     )
     page.goto(f"{live_server.url}/accounts/login/")
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Use a passkey").click()
 
     expect(page.get_by_role("alert")).to_contain_text("The passkey was not used")
