@@ -21,7 +21,7 @@ from undersigned.letters.models import Display, Letter
 from undersigned.organisations.access import OrganiserRequest
 from undersigned.signing.comments import comment_hide, comment_show
 from undersigned.signing.models import CommentState, Signature, SignatureQuerySet, State
-from undersigned.signing.presentation import DIRECTION_MARKS, Audience, signatory
+from undersigned.signing.presentation import Audience, comment_text, signatory
 from undersigned.signing.public_count import names_revealed
 
 from .access import letter_for_moderator, require_staff
@@ -281,7 +281,7 @@ def _comment_row(letter: Letter, signature: Signature, revealed: bool) -> dict[s
         # As on the public page: a hidden name stays hidden beside its comment, and before
         # the reveal threshold no name shows at all.
         "name": signatory(signature, Audience.PUBLIC).name if revealed else "",
-        "comment": DIRECTION_MARKS.sub("", signature.comment),
+        "comment": comment_text(signature),
         "anonymous": signature.display == Display.ANONYMOUS,
     }
 

@@ -105,10 +105,16 @@ def signatories(
 DIRECTION_MARKS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
+def comment_text(signature: Signature) -> str:
+    """A comment's text as any page shows it, whatever its state: the moderators' queue
+    reads it before it is shown; everyone else reads it through `signatory`."""
+    return DIRECTION_MARKS.sub("", signature.comment)
+
+
 def _comment(signature: Signature) -> str:
     if signature.comment_state != CommentState.SHOWN:
         return ""
-    return DIRECTION_MARKS.sub("", signature.comment)
+    return comment_text(signature)
 
 
 def _verification(signature: Signature) -> str:
