@@ -187,3 +187,32 @@ def test_the_toggle_refuses_anyone_outside_the_organisation(
     anonymous = Client().post(url, {"on": "1"})
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
     assert not Membership.objects.filter(daily_digest=True).exists()
+
+
+def test_a_letter_with_count_steps_is_given_only_as_the_public_sees_it(
+    organisation: Organisation, organiser: User, relayed: Relay
+) -> None:
+    """Organisers of a stepped letter see its count in steps, in the digest too: neither
+    the day's number nor the exact total, and no digest for a day that moved no step."""
+    stepped = make_letter(organisation, slug="stepped", count_step=5)
+    opt_in(organiser, organisation)
+    for n in range(3):
+        confirmed_at(NOON - timedelta(days=1), stepped, f"early{n}@example.org")
+    confirmed_at(NOON, stepped, "one@example.org")  # 3 -> 4: still "fewer than 5"
+
+    quiet = digest_of(organisation, *day_window(YESTERDAY))
+    assert not quiet.is_news and quiet.signatures == 0
+
+    confirmed_at(NOON, stepped, "two@example.org")  # 3 -> 5: now "5+"
+    moved = digest_of(organisation, *day_window(YESTERDAY))
+    assert moved.is_news and moved.signatures == 0
+    run_tasks()
+    relayed.deliveries.clear()
+    digests_queue(NOW)
+    run_tasks()
+
+    [delivery] = relayed.deliveries
+    text = delivery.part("plain")
+    assert "The count now shows 5+ (counted in steps of 5)" in text
+    assert "New signatures" not in text and "2" not in text.split("The count")[1].split("\n")[0]
+    assert str(delivery.message["Subject"]).endswith("news of your letters")

@@ -2,7 +2,9 @@
 the day, the comments and reports waiting for a moderator, and the goals reached.
 
 Counts only: no signer's name, address or comment is in a digest, so nothing in it needs
-the presenter, and forwarding one reveals no signer.
+the presenter, and forwarding one reveals no signer. A letter with count steps is given
+only as its public count ("150+"), and makes a digest only when that moved: a day's exact
+number could tie a signature to a person, which the steps exist to prevent.
 """
 
 from collections import Counter
@@ -31,8 +33,25 @@ class LetterDigest:
     milestones: list[int] = field(default_factory=list)  # goals reached in the day
 
     @property
+    def is_stepped(self) -> bool:
+        """A letter with count steps: its organisers see the count as the public does, so
+        the digest gives neither the day's exact number nor the exact total."""
+        return bool(self.letter.count_step)
+
+    @property
+    def shown_total(self) -> str:
+        return self.letter.shown_number(self.total)
+
+    @property
+    def step_moved(self) -> bool:
+        """Whether the day's signatures moved the count as the public sees it."""
+        before = max(self.total - self.signatures, 0)
+        return self.letter.shown_number(before) != self.shown_total
+
+    @property
     def is_news(self) -> bool:
-        return bool(self.signatures or self.reports_new or self.milestones)
+        signed = self.step_moved if self.is_stepped else bool(self.signatures)
+        return bool(signed or self.reports_new or self.milestones)
 
     @property
     def is_shown(self) -> bool:
@@ -56,7 +75,9 @@ class Digest:
 
     @property
     def signatures(self) -> int:
-        return sum(letter.signatures for letter in self.letters)
+        """The day's new signatures on the letters without count steps: those with steps
+        are never given exactly, not even in a sum."""
+        return sum(letter.signatures for letter in self.letters if not letter.is_stepped)
 
 
 def digest_of(organisation: Organisation, since: datetime, until: datetime) -> Digest:
