@@ -216,3 +216,13 @@ def test_a_letter_with_count_steps_is_given_only_as_the_public_sees_it(
     assert "The count now shows 5+ (counted in steps of 5)" in text
     assert "New signatures" not in text and "2" not in text.split("The count")[1].split("\n")[0]
     assert str(delivery.message["Subject"]).endswith("news of your letters")
+
+
+def test_the_round_forgets_days_claimed_long_ago(organisation: Organisation) -> None:
+    old = DigestDay.objects.create(organisation=organisation, day=YESTERDAY - timedelta(days=31))
+    recent = DigestDay.objects.create(organisation=organisation, day=YESTERDAY - timedelta(days=2))
+
+    digests_queue(NOW)
+
+    assert not DigestDay.objects.filter(pk=old.pk).exists()
+    assert DigestDay.objects.filter(pk=recent.pk).exists()

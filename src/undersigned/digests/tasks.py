@@ -32,6 +32,8 @@ from .models import DigestDay
 logger = logging.getLogger(__name__)
 
 DIGEST_CHECK_INTERVAL = timedelta(hours=1)
+# How long a claimed day is kept: long past any round that could still claim it again.
+DIGEST_DAYS_KEPT = timedelta(days=30)
 # An email robots should not answer (vacation notices): RFC 3834.
 HEADERS = {"Auto-Submitted": "auto-generated"}
 
@@ -45,7 +47,8 @@ def day_window(day: date) -> tuple[datetime, datetime]:
 
 def digests_queue(now: datetime | None = None) -> list[DigestDay]:
     """Claim yesterday for every organisation that has a member who asked for its digest
-    and queue its sending, each in one transaction; the days claimed this time."""
+    and queue its sending, each in one transaction; the days claimed this time. Days
+    claimed more than DIGEST_DAYS_KEPT ago are forgotten: no round asks for them again."""
     day = timezone.localdate(now or timezone.now()) - timedelta(days=1)
     organisations = (
         Organisation.objects.filter(memberships__daily_digest=True)
@@ -53,6 +56,7 @@ def digests_queue(now: datetime | None = None) -> list[DigestDay]:
         .distinct()
         .order_by("pk")
     )
+    DigestDay.objects.filter(day__lt=day - DIGEST_DAYS_KEPT).delete()
     claimed = []
     for organisation in organisations:
         try:
