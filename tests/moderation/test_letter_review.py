@@ -366,3 +366,19 @@ def test_the_operator_grants_and_revokes_the_moderator_role(db: None) -> None:
     assert "rae@platform.example\n" in out.getvalue()
     actions = list(AuditEntry.objects.order_by("pk").values_list("action", flat=True))
     assert actions == ["moderator.grant", "moderator.revoke"]
+
+
+def test_the_queue_lists_the_oldest_of_each_kind_and_counts_them_all(
+    organisation: Organisation, moderator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from undersigned.pages import review_views
+
+    monkeypatch.setattr(review_views, "QUEUE_SHOWN", 1)
+    for slug in ("older-letter", "newer-letter"):
+        letter = make_letter(organisation, publish=False, slug=slug)
+        Letter.objects.filter(pk=letter.pk).update(status=Status.IN_REVIEW)
+
+    queue = signed_in(moderator).get("/dashboard/review/").text
+
+    assert "New letters in review (2)" in queue
+    assert "older-letter" in queue and "newer-letter" not in queue

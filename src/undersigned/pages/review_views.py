@@ -32,6 +32,8 @@ from undersigned.signing.views import refuse
 
 from .letter_page import letter_page_context
 
+# How many of each kind the queue lists, oldest first.
+QUEUE_SHOWN = 50
 # What a moderator may decide on a letter's review page, each a button's value.
 DECISIONS = ("approve", "reject", "dismiss", "take_down", "uphold", "refuse")
 
@@ -42,7 +44,7 @@ def review_queue(request: OrganiserRequest) -> HttpResponse:
     """Letters waiting for a platform moderator: in review, reported, appealed; oldest first."""
     require_staff(request)
     open_reports = Q(reports__state=ReportState.OPEN)
-    context = {
+    sections = {
         "in_review": Letter.objects.filter(status=Status.IN_REVIEW)
         .select_related("organisation")
         .order_by("created_at", "pk"),
@@ -57,6 +59,13 @@ def review_queue(request: OrganiserRequest) -> HttpResponse:
         .select_related("letter__organisation")
         .order_by("created_at", "pk"),
     }
+    # The oldest of each, as many as a moderator works through at a sitting, and how many
+    # wait in all.
+    context: dict[str, object] = {}
+    for name, waiting in sections.items():
+        context[name] = list(waiting[:QUEUE_SHOWN])
+        context[f"{name}_count"] = waiting.count()
+    context["shown"] = QUEUE_SHOWN
     return render(request, "moderation/review_queue.html", context)
 
 
