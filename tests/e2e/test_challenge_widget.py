@@ -306,12 +306,27 @@ def test_the_form_is_sent_when_the_widget_does_not_load(
     assert posts == [{"payload": None, "accepted": False}]
 
 
+def test_a_reader_who_never_touches_the_form_never_fetches_the_widget(
+    watched: tuple[Page, Seen], live_server: Any
+) -> None:
+    page, seen = watched
+    page.goto(f"{live_server.url}/sign/")
+    page.wait_for_timeout(300)
+    assert not [url for url in seen["requests"] if "/vendor/altcha/" in url]
+    assert state(page) == ""
+
+    page.get_by_label("Your name").focus()
+    wait_for_state(page, "verified")
+    assert f"{live_server.url}/static/vendor/altcha/altcha.min.js" in seen["requests"]
+
+
 def test_solving_takes_well_under_a_second_at_no_pressure(
     watched: tuple[Page, Seen], live_server: Any
 ) -> None:
     page, _ = watched
     page.goto(f"{live_server.url}/sign/")
-    wait_for_state(page, "unverified")
+    page.get_by_label("Your name").focus()  # the first touch fetches the widget and solves
+    wait_for_state(page, "verified")
 
     took = solve_time(page)
 

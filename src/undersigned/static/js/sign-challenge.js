@@ -1,6 +1,6 @@
 // The proof-of-work challenge of a sign form (templates/signing/_challenge.html,
-// docs/challenge.md). The ALTCHA widget solves in web workers from the signer's first touch
-// of the form, so a solution is usually ready before they press the button. A form sent
+// docs/challenge.md). The ALTCHA widget is fetched and solves in web workers from the
+// signer's first touch of the form, so a solution is usually ready before they press the button. A form sent
 // while it is still solving waits for it, with a line saying so; once the widget is done,
 // or has failed, the form goes, with or without a solution: the server decides whether it
 // needed one. When it did (data-required), the browser solves at once and sends the form
@@ -10,9 +10,19 @@ const ALGORITHM = "PBKDF2/SHA-256";
 const RESENT_KEY = "undersigned.challenge.resent";
 const RESEND_AFTER_MS = 60_000;
 
-const registry = globalThis.$altcha;
-if (registry) {
-  for (const box of document.querySelectorAll("[data-sign-challenge]")) setUp(box);
+for (const box of document.querySelectorAll("[data-sign-challenge]")) setUp(box);
+
+// The widget (its script and its styles, most of a letter page's weight) is fetched on the
+// signer's first touch of the form, or at once when the server asks for a solution: a
+// reader who never signs never downloads it.
+function widgetLoad(box) {
+  if (!document.querySelector(`link[href="${box.dataset.style}"]`)) {
+    const style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = box.dataset.style;
+    document.head.append(style);
+  }
+  return import(box.dataset.widget);
 }
 
 function setUp(box) {
@@ -20,11 +30,11 @@ function setUp(box) {
   const widget = box.querySelector("altcha-widget");
   const status = box.querySelector("[data-challenge-status]");
   if (!form || !widget) return;
-  // Our own worker file, not the blob: worker the widget's default build makes.
-  registry.algorithms.set(ALGORITHM, () => new Worker(box.dataset.worker));
   // Who is waiting for the solution: null, "signer" (they sent the form) or "server".
   let waiting = null;
   let submitter = null;
+  // Whether the widget's script is on its way: a form sent meanwhile waits for it.
+  let loading = false;
 
   const state = () => (typeof widget.getState === "function" ? widget.getState() : null);
   const say = (text) => {
@@ -49,6 +59,7 @@ function setUp(box) {
   // one is started). Otherwise the form goes at once, solved or not.
   const mustWait = () => {
     const now = state();
+    if (now === null) return loading;
     if (now === "expired") widget.verify();
     return now === "expired" || now === "verifying";
   };
@@ -93,14 +104,38 @@ function setUp(box) {
   });
 
   const start = () => {
+    loading = false;
     form.addEventListener("focusin", solve);
+    // The touch that fetched the widget, or a press while it came, asks for a solution now.
+    if (waiting || form.contains(document.activeElement)) solve();
     if (!box.hasAttribute("data-required")) return;
     wait("server", form.querySelector('button:not([type]), button[type="submit"], input[type="submit"]'));
     solve();
   };
-  // The widget's methods exist once it has mounted, which may be before or after this runs.
-  if (state()) start();
-  else widget.addEventListener("load", start, { once: true });
+  const load = () => {
+    if (loading || state()) return;
+    loading = true;
+    widgetLoad(box).then(
+      () => {
+        // Our own worker file, not the blob: worker the widget's default build makes.
+        globalThis.$altcha.algorithms.set(ALGORITHM, () => new Worker(box.dataset.worker));
+        // Its methods exist once it has mounted, which may be before or after this runs.
+        if (state()) start();
+        else widget.addEventListener("load", start, { once: true });
+      },
+      () => {
+        // No widget: the form goes as it is, and the server decides.
+        loading = false;
+        if (waiting === "signer") send();
+        waiting = null;
+      },
+    );
+  };
+  if (box.hasAttribute("data-required")) load();
+  else {
+    form.addEventListener("focusin", load, { once: true });
+    form.addEventListener("pointerdown", load, { once: true });
+  }
 }
 
 function resendAllowed(form) {
