@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Letter, LetterVersion, Status, Takedown
+from .models import PUBLIC_STATUSES, Letter, LetterVersion, Status, Takedown
 
 
 def letter_submit(*, letter: Letter) -> Letter:
@@ -23,9 +23,7 @@ def letter_submit_for_review(*, letter: Letter) -> Letter:
     """A draft waits in review, whatever LETTERS_NEED_REVIEW says."""
     if letter.status != Status.DRAFT:
         raise ValidationError("Only a draft letter can be sent for review.", code="not_draft")
-    if not letter.targets.exists():
-        raise ValidationError("Add at least one target before publishing.", code="no_target")
-    letter.full_clean()
+    _check_ready(letter)
     submitted = Letter.objects.filter(pk=letter.pk, status=Status.DRAFT)
     if not submitted.update(status=Status.IN_REVIEW, review_note=""):
         raise ValidationError("Only a draft letter can be sent for review.", code="not_draft")
@@ -53,8 +51,8 @@ def letter_take_down(*, letter: Letter, reason: str) -> Letter:
         raise ValidationError("Choose why the letter is taken down.", code="no_reason")
     with transaction.atomic():
         taking = Letter.objects.filter(
-            pk=letter.pk, status__in=(Status.OPEN, Status.CLOSED, Status.DELIVERED)
-        ).filter(taken_down_at__isnull=True)
+            pk=letter.pk, status__in=PUBLIC_STATUSES, taken_down_at__isnull=True
+        )
         if not taking.update(taken_down_at=timezone.now(), takedown_reason=reason):
             raise ValidationError("Only a public letter can be taken down.", code="not_public")
         letter.story_changed()
@@ -77,9 +75,7 @@ def letter_publish(*, letter: Letter) -> Letter:
     """Open a draft (or in-review) letter for signatures, recording the text as version 1."""
     if letter.status not in (Status.DRAFT, Status.IN_REVIEW):
         raise ValidationError("Only a draft letter can be published.", code="not_draft")
-    if not letter.targets.exists():
-        raise ValidationError("Add at least one target before publishing.", code="no_target")
-    letter.full_clean()
+    _check_ready(letter)
     with transaction.atomic():
         updated = Letter.objects.filter(
             pk=letter.pk, status__in=(Status.DRAFT, Status.IN_REVIEW)
@@ -89,6 +85,13 @@ def letter_publish(*, letter: Letter) -> Letter:
         letter.refresh_from_db()
         _version_record(letter)
     return letter
+
+
+def _check_ready(letter: Letter) -> None:
+    """What a letter needs before it opens, or goes to review to open."""
+    if not letter.targets.exists():
+        raise ValidationError("Add at least one target before publishing.", code="no_target")
+    letter.full_clean()
 
 
 def letter_text_changed(*, letter: Letter) -> LetterVersion | None:
