@@ -17,4 +17,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "MAIL_GOES_TO": MAIL_KEPT.get(settings.EMAIL_BACKEND, "relay"),
         # Whether anyone may sign up as an organiser, or only someone an owner invited.
         "ORGANISER_SIGNUP": settings.ORGANISER_SIGNUP,
+        # Whether an editor's Publish sends a letter to the platform's moderators first.
+        "LETTERS_NEED_REVIEW": settings.LETTERS_NEED_REVIEW,
     }

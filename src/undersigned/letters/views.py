@@ -1,7 +1,6 @@
 """The organiser's letter pages: write, edit, publish and close a letter (the preview,
 which shows the letter page, is in pages)."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -68,13 +67,7 @@ def _editor(request: OrganiserRequest, letter: Letter) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
         return redirect("letter_edit", slug=letter.slug)
-    context = {
-        "letter": letter,
-        "saved_title": saved_title,
-        "form": form,
-        "targets": targets,
-        "needs_review": settings.LETTERS_NEED_REVIEW,
-    }
+    context = {"letter": letter, "saved_title": saved_title, "form": form, "targets": targets}
     return render(request, "letters/editor/letter_form.html", context)
 
 

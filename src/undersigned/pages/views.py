@@ -210,10 +210,7 @@ def letter_versions(request: HttpRequest, slug: str) -> HttpResponseBase:
 @login_required
 @never_cache
 def dashboard(request: OrganiserRequest) -> HttpResponse:
-    context = {
-        "entries": dashboard_entries(request.user),
-        "needs_review": settings.LETTERS_NEED_REVIEW,
-    }
+    context = {"entries": dashboard_entries(request.user)}
     return render(request, "organisations/dashboard.html", context)
 
 
@@ -224,6 +221,5 @@ def letter_preview(request: OrganiserRequest, slug: str) -> HttpResponse:
     context = {
         **letter_page_context(letter),
         "can_edit": may(role, Action.EDIT),
-        "needs_review": settings.LETTERS_NEED_REVIEW,
     }
     return render(request, "letters/editor/preview.html", context)
