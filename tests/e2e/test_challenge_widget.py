@@ -260,6 +260,8 @@ def test_a_form_sent_back_whose_challenge_fails_waits_for_the_signer(
     page.route("**/challenge/*", lambda route: route.fulfill(status=503, body="down"))
     page.goto(f"{live_server.url}/sign/?pressure=0&needs=1")
     page.get_by_label("Your name").fill("Mei Chen")
+    # The first touch fetches the widget, whose first solve fails: the press comes after.
+    wait_for_state(page, "error")
     page.get_by_role("button", name="Sign").click()
 
     expect(page.get_by_role("status")).to_have_text(
