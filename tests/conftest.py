@@ -2,20 +2,26 @@
 
 import os
 import re
+import shutil
 import socket
+import tempfile
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
+from pytest_django.live_server_helper import LiveServer
 
 from undersigned.accounts.models import User
 from undersigned.letters.models import Eligibility, FieldRule, Letter, Target
 from undersigned.letters.publishing import letter_publish
 from undersigned.lib.email_address import email_key
+from undersigned.lib.static_assets import assets_collected, sources_fingerprint
 from undersigned.organisations.memberships import organisation_create
 from undersigned.organisations.models import Organisation
 from undersigned.signing.abuse import form_started
@@ -42,6 +48,39 @@ def port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Pages link their assets by the hashed names collectstatic makes, so the session
+    starts, before any test module builds the application, with them collected as
+    `undersigned serve` would (lib/static_assets.py). They go to a temporary STATIC_ROOT
+    named after their sources: collected once, by the first session that needs it, never
+    changed under a session still reading it; the processes tests start inherit it. Those
+    of sources a day gone are removed."""
+    root = Path(tempfile.gettempdir()) / f"undersigned-static-{sources_fingerprint()[:16]}"
+    for older in root.parent.glob("undersigned-static-*"):
+        if older != root and time.time() - older.stat().st_mtime > 24 * 60 * 60:
+            shutil.rmtree(older, ignore_errors=True)
+    override_settings(STATIC_ROOT=root).enable()
+    os.environ["STATIC_ROOT"] = str(root)
+    assets_collected()
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """pytest-django's live server, with static files served by WhiteNoise as in
+    production: Django's handler for them would look hashed names up among the sources."""
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    # The stubs want a WSGIHandler class; what it is called with is all it needs to take.
+    server.thread.static_handler = lambda application: application  # type: ignore[assignment]
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _writers_closed(django_db_setup: None) -> Iterator[None]:
     """Signing's group-commit writer keeps its connection; it lets go of it before the
@@ -56,8 +95,12 @@ def _writers_closed(django_db_setup: None) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     """Reads of the count are cached for a second in production; tests read them fresh.
-    Passwords are hashed with a fast hasher: their strength is not what tests test."""
+    Passwords are hashed with a fast hasher: their strength is not what tests test. Each
+    test starts in the default language: a request leaves its own active in the thread."""
     from django.core.cache import cache
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.COUNT_CACHE_SECONDS = 0

@@ -68,7 +68,10 @@ def serve(argv: Sequence[str]) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from undersigned.lib.static_assets import assets_collected
+
     get_resolver().url_patterns  # noqa: B018  # loading them is the point
+    assets_collected()  # here once, rather than by every worker at once
 
     Granian(
         "undersigned.wsgi:application",
@@ -147,6 +150,9 @@ def _demo(argv: Sequence[str], children: list[subprocess.Popen[bytes]]) -> NoRet
 
     _manage(["migrate", "--no-input", "-v", "0"])
     _manage(["load_demo"])
+    from undersigned.lib.static_assets import assets_collected
+
+    assets_collected()  # before the server starts, whose start is awaited for 30 s only
     me = [sys.executable, "-m", "undersigned.cli"]
     # Own sessions: Ctrl-C reaches only this process, which stops each child exactly once.
     children.append(
