@@ -3,6 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from undersigned.lib.languages import page_languages
+
 # Where a message goes with each backend EMAIL_URL can name; any other goes to a relay.
 MAIL_KEPT = {
     "undersigned.mail.backends.OutboxBackend": "outbox",
@@ -19,4 +21,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "ORGANISER_SIGNUP": settings.ORGANISER_SIGNUP,
         # Whether an editor's Publish sends a letter to the platform's moderators first.
         "LETTERS_NEED_REVIEW": settings.LETTERS_NEED_REVIEW,
+        # This page in each language of the site, for the switcher.
+        "page_languages": lambda: page_languages(request),
     }

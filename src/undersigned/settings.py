@@ -123,10 +123,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "undersigned.lib.referrer.TokenPagesReferrerPolicy",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "undersigned.lib.static_assets.StaticAssets",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "undersigned.lib.session_refresh.SessionRefresh",
     "django.middleware.locale.LocaleMiddleware",
+    "undersigned.lib.languages.LanguageFromBrowser",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -149,6 +150,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "undersigned.context_processors.site",
@@ -337,18 +339,32 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default=f"undersigned ({_base_host}
 MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 MFA_ADAPTER = "undersigned.accounts.factors.FactorsAdapter"
 
+# The languages of the interface, each name in its own language (the switcher shows them
+# so). English has no prefix in URLs; every other one lives under its code (/es/...).
+# docs/translating.md says how to add one.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# A year: the cookie holds only the code of the language chosen with the switcher.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Assets are served by us, straight from the package: no collectstatic step to forget.
-WHITENOISE_USE_FINDERS = True
+# Assets go out under content-hashed names, compressed, cached for a year; what starts a
+# server collects them when their sources changed (lib/static_assets.py): no collectstatic
+# step to forget. Under DEBUG, pages link the sources themselves, as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "undersigned.lib.static_assets.AssetStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # The sign form's limits (signing/abuse.py). Past a soft limit a signer is asked to solve a
@@ -409,6 +425,12 @@ DATA_REQUESTS_PER_CLIENT = env.str("DATA_REQUESTS_PER_CLIENT", default="10/h")
 # Who runs this site and how to reach them about personal data, shown on the privacy page.
 PRIVACY_OPERATOR = env.str("PRIVACY_OPERATOR", default="")
 PRIVACY_CONTACT = env.str("PRIVACY_CONTACT", default="")
+# A letter's numbers by time, country and postal region (signing/aggregates.py): a group
+# of fewer signatures than this is shown as "fewer than N", never its exact number, since
+# so few could point at a person. Each letter's numbers are read at most once in
+# AGGREGATE_CACHE_SECONDS by each cache.
+AGGREGATE_MIN_GROUP = env.int("AGGREGATE_MIN_GROUP", default=5)
+AGGREGATE_CACHE_SECONDS = env.int("AGGREGATE_CACHE_SECONDS", default=60)
 # Each web process keeps a public letter it has read for this long, and renders a public
 # page once in this time for everyone (lib/page_cache.py): an edit shows within it.
 LETTER_CACHE_SECONDS = env.float("LETTER_CACHE_SECONDS", default=1.0)

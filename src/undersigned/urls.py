@@ -1,9 +1,14 @@
 """The root URL conf: each app's own, and the libraries'."""
 
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-urlpatterns = [
+from undersigned.pages.views import language_choose
+
+# The pages people read, at one address per language (lib/languages.py): English without a
+# prefix, every other language under its code.
+urlpatterns = i18n_patterns(
     path("", include("undersigned.pages.urls")),
     path("", include("undersigned.signing.urls")),
     path("", include("undersigned.updates.urls")),
@@ -12,8 +17,12 @@ urlpatterns = [
     path("", include("undersigned.moderation.urls")),
     path("", include("undersigned.letters.urls")),
     path("", include("undersigned.organisations.urls")),
-    path("", include("undersigned.api.urls")),
     path("", include("undersigned.mail.urls")),
     path("accounts/", include("allauth.urls")),
+    prefix_default_language=False,
+)
+urlpatterns += [
+    path("language/<str:code>/", language_choose, name="language_choose"),
+    path("", include("undersigned.api.urls")),
     path("admin/", admin.site.urls),
 ]

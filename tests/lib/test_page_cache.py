@@ -246,29 +246,36 @@ def test_with_one_language_every_accept_language_gets_the_one_english_page(
     assert none.header("Content-Language") == "en"
 
 
-def test_each_language_django_picks_has_its_own_page(letter: Letter, settings: Any) -> None:
-    # Headers no other test sends: which language a header picks is remembered by the
-    # process, and these settings offer one more language than any other test's.
-    settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
-    page = f"/letters/{letter.slug}/"
-    english = call(page, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
-
-    french = call(page, HTTP_ACCEPT_LANGUAGE="fr-CH,fr;q=0.9")
-    french_again = call(page, HTTP_ACCEPT_LANGUAGE="fr-BE,fr;q=0.8")
-    chosen = call(
-        page,
-        HTTP_ACCEPT_LANGUAGE="en-AU,en;q=0.7",
-        HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=fr",
-    )
+def test_each_language_has_its_own_page_at_its_own_address(letter: Letter, settings: Any) -> None:
+    english_page, spanish_page = f"/letters/{letter.slug}/", f"/es/letters/{letter.slug}/"
+    english = call(english_page, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    spanish = call(spanish_page, HTTP_ACCEPT_LANGUAGE="es-CL,es;q=0.9")
+    spanish_again = call(spanish_page, HTTP_ACCEPT_LANGUAGE="es-AR,es;q=0.8")
 
     assert english.header("Content-Language") == "en"
-    assert french.queries > 0
-    assert french.header("Content-Language") == "fr"
-    assert french_again.queries == 0
-    assert french_again.body == french.body
-    assert french_again.header("Content-Language") == "fr"
-    assert chosen.queries == 0
-    assert chosen.header("Content-Language") == "fr"
+    assert spanish.header("Content-Language") == "es"
+    assert spanish.body != english.body
+    assert spanish_again.queries == 0
+    assert spanish_again.body == spanish.body
+
+
+def test_a_browser_preferring_spanish_is_never_served_the_kept_english_page(
+    letter: Letter, settings: Any
+) -> None:
+    page = f"/letters/{letter.slug}/"
+    call(page, HTTP_ACCEPT_LANGUAGE="en")  # kept
+    spanish_browser = call(page, HTTP_ACCEPT_LANGUAGE="es-UY,es;q=0.9")
+    chose_english = call(
+        page,
+        HTTP_ACCEPT_LANGUAGE="es-PE,es;q=0.9",
+        HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=en",
+    )
+
+    assert spanish_browser.status == 302
+    assert spanish_browser.header("Location") == f"/es/letters/{letter.slug}/"
+    assert chose_english.status == 200
+    assert chose_english.queries == 0
+    assert chose_english.header("Content-Language") == "en"
 
 
 # Views of this module's own, for what no public page of the project does: answer a

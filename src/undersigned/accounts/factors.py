@@ -6,6 +6,8 @@ Recovery codes are not one: allauth makes them only beside a factor, as the way 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from .models import User
 
@@ -23,8 +25,5 @@ class FactorsAdapter(DefaultMFAAdapter):
     def build_totp_svg(self, url: str) -> str:
         svg = super().build_totp_svg(url)
         svg = svg[svg.index("<svg") :]  # without the XML declaration, which HTML does not take
-        return svg.replace(
-            "<svg ",
-            '<svg class="qr" role="img" aria-label="QR code for your authenticator app" ',
-            1,
-        )
+        label = escape(_("QR code for your authenticator app"))
+        return svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{label}" ', 1)

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, JsonResponse
+from django.utils import translation
 
 from undersigned.letters.access import public_letter
 from undersigned.letters.models import Eligibility, Letter
@@ -106,6 +107,7 @@ def signatory_json(signatory: Signatory) -> dict[str, Any]:
     }
 
 
+@translation.override(settings.LANGUAGE_CODE)  # the presenter's words, in the API's English
 def letter_signatures(request: HttpRequest, slug: str) -> JsonResponse:
     """The signatories, in the order the public page lists them, fifty a page; none while
     the letter's reveal threshold is not reached."""

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter, Status, Target
@@ -36,29 +38,31 @@ def delivery_start(
 ) -> Delivery:
     """Record a delivery and hand the PDF (and the email) to the worker."""
     if not letter.is_public:
-        raise ValidationError("Only a published letter can be delivered.")
+        raise ValidationError(_("Only a published letter can be delivered."))
     if not targets:
-        raise ValidationError("Choose at least one target.")
+        raise ValidationError(_("Choose at least one target."))
     if method == Method.EMAIL and not all(target.email_address for target in targets):
         raise ValidationError(
-            "Every target it is emailed to needs an email delivery address. Add one in the "
-            "letter's editor, or record a delivery made another way."
+            _(
+                "Every target it is emailed to needs an email delivery address. Add one in "
+                "the letter's editor, or record a delivery made another way."
+            )
         )
     if method == Method.MANUAL and delivered_on is None:
-        raise ValidationError("Say on which day it was delivered.")
+        raise ValidationError(_("Say on which day it was delivered."))
     if delivered_on and delivered_on > timezone.localdate():
-        raise ValidationError("A delivery cannot be recorded for a day still to come.")
+        raise ValidationError(_("A delivery cannot be recorded for a day still to come."))
     published_on = timezone.localdate(letter.published_at) if letter.published_at else None
     if delivered_on and published_on and delivered_on < published_on:
         raise ValidationError(
-            f"The letter was published on {published_on:%-d %B %Y}: it cannot have been "
-            "delivered before."
+            _("The letter was published on %(day)s: it cannot have been delivered before.")
+            % {"day": date_format(published_on, "j F Y")}
         )
     now = timezone.now()
     with transaction.atomic():
-        version = letter.versions.order_by("-number").first()
+        version = letter.versions.filter(language="").order_by("-number").first()
         if version is None:
-            raise ValidationError("The letter has no published text to deliver.")
+            raise ValidationError(_("The letter has no published text to deliver."))
         number = letter.deliveries.aggregate(n=Max("number"))["n"] or 0
         # A failed delivery reached nobody: its signatures go in the next one.
         reached = letter.deliveries.exclude(status=DeliveryStatus.FAILED)

@@ -7,11 +7,15 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.db.models import Max
-from django.utils import timezone
+from django.db.models import Count, Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from undersigned.letters.models import Eligibility, FieldRule, Letter
+from undersigned.signing.aggregates import figure
 from undersigned.signing.export import signatories_csv
 from undersigned.signing.models import Signature, SignatureQuerySet
 from undersigned.signing.presentation import Audience, Signatory, listing_order, signatories
@@ -54,7 +58,13 @@ def delivery_files_build(delivery: Delivery) -> None:
 
     They hold the signatures carried as they stand now, so the highest event of the letter
     is noted first: a withdrawal after it makes them stale (delivering.files_current).
+    They speak the letter's own language, as the letter delivered does.
     """
+    with translation.override(delivery.letter.language):
+        _files_build(delivery)
+
+
+def _files_build(delivery: Delivery) -> None:
     from .pdf import pdf_write  # fpdf2 and the fonts load only where a PDF is built
 
     letter = delivery.letter
@@ -91,11 +101,12 @@ def delivery_document(delivery: Delivery) -> "DeliveryDocument":
         by_institution=grouped,
         oldest_first=True,
     )
-    counts = [("Signatures", letter.shown_number(delivery.total))]
+    counts = [(_("Signatures"), letter.shown_number(delivery.total))]
     if delivery.verified:
-        counts.append(("Verified", letter.shown_number(delivery.verified)))
+        counts.append((pgettext("signatures", "Verified"), letter.shown_number(delivery.verified)))
     if delivery.is_addendum:
-        counts.append(("In this addendum", letter.shown_number(delivery.signatures)))
+        counts.append((_("In this addendum"), letter.shown_number(delivery.signatures)))
+    counts.extend(_read_in(letter, carried(letter, delivery.since, delivery.until)))
     return DeliveryDocument(
         title=version.title,
         targets=[str(target) for target in delivery.targets.all()],
@@ -113,6 +124,28 @@ def delivery_document(delivery: Delivery) -> "DeliveryDocument":
     )
 
 
+def _read_in(letter: Letter, rows: SignatureQuerySet) -> list[tuple[str, str]]:
+    """How many signed reading each language and version of the text, where they read more
+    than one: a small group is "fewer than 5" (aggregates.figure), as on every page."""
+    names = dict(settings.LANGUAGES)
+    groups = (
+        rows.values_list("language", "letter_version__number")
+        .annotate(n=Count("id"))
+        .order_by("letter_version__number", "language")
+    )
+    read = [(language or letter.language, number, n) for language, number, n in groups]
+    if len({(language, number) for language, number, _n in read}) < 2:
+        return []
+    return [
+        (
+            _("Signed reading it in %(language)s, version %(number)s")
+            % {"language": names.get(language, language), "number": number},
+            figure(letter, n).text,
+        )
+        for language, number, n in read
+    ]
+
+
 def _groups(
     letter: Letter, rows: SignatureQuerySet, *, grouped: bool
 ) -> Iterator[tuple[str, Iterator[Signatory]]]:
@@ -121,4 +154,4 @@ def _groups(
         yield "", people
         return
     for institution, members in groupby(people, key=lambda person: person.institution):
-        yield institution or "Other signatories", members
+        yield institution or _("Other signatories"), members

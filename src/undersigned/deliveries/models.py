@@ -1,21 +1,23 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from undersigned.letters.models import Letter, LetterVersion, Target
 from undersigned.lib.markdown import render_markdown
 
 
 class Method(models.TextChoices):
-    EMAIL = "email", "Emailed to the targets from here"
-    MANUAL = "manual", "Delivered another way"
+    EMAIL = "email", _("Emailed to the targets from here")
+    MANUAL = "manual", _("Delivered another way")
 
 
 class DeliveryStatus(models.TextChoices):
-    PREPARING = "preparing", "Building the PDF"
-    SENDING = "sending", "Sending to the targets"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Not delivered"
+    PREPARING = "preparing", _("Building the PDF")
+    SENDING = "sending", _("Sending to the targets")
+    DELIVERED = "delivered", pgettext_lazy("delivery", "Delivered")
+    FAILED = "failed", _("Not delivered")
 
 
 class DeliveryQuerySet(models.QuerySet["Delivery"]):

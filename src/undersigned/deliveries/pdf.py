@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from fpdf import FPDF, FontFace, TextStyle
 from fpdf.bidi import BidiCharacter, BidiParagraph
 from fpdf.enums import Align, MethodReturnValue, TextDirection, XPos, YPos
@@ -41,7 +43,7 @@ class DeliveryDocument:
     addendum_since: datetime.date | None = None
 
 
-NAMES_HIDDEN = (
+NAMES_HIDDEN = gettext_noop(
     "The signatories are not named: this letter shows names only once enough verified "
     "people have signed."
 )
@@ -67,7 +69,11 @@ def pdf_write(document: DeliveryDocument, out: BinaryIO) -> None:
 
 def signatory_line(signatory: Signatory) -> str:
     """A signatory's line exactly as the public signatures page prints it."""
-    claimed = f"{signatory.claimed_affiliation} (claimed)" if signatory.claimed_affiliation else ""
+    claimed = (
+        _("%(affiliation)s (claimed)") % {"affiliation": signatory.claimed_affiliation}
+        if signatory.claimed_affiliation
+        else ""
+    )
     parts = (signatory.verification, signatory.details, claimed)
     return signatory.name + "".join(f" · {part}" for part in parts if part)
 
@@ -98,8 +104,9 @@ class DeliveryPdf(FPDF):
                 self.footer_title = fitted(self, self.letter_title, self.epw - FOOTER_NUMBER)
             self.line_set(self.footer_title, "", 8, 4)
             self.set_x(self.w - self.r_margin - FOOTER_NUMBER)
-            self.text_font("Page", size=8)
-            self.cell(FOOTER_NUMBER, 4, f"Page {self.page_no()}", align=Align.R)
+            number = _("Page %(number)s") % {"number": self.page_no()}
+            self.text_font(number, size=8)
+            self.cell(FOOTER_NUMBER, 4, number, align=Align.R)
 
     def text_font(self, text: str, style: str = "", size: float = 10) -> None:
         """Set the font and the shaping that `text` needs, before it is measured or set."""
@@ -233,25 +240,27 @@ def fitted(pdf: FPDF, text: str, width: float) -> str:
 
 def _head(pdf: DeliveryPdf, document: DeliveryDocument) -> None:
     pdf.set_text_color(*GREY)
-    pdf.line_write(f"A letter from {document.organisation}", size=10)
+    from_line = _("A letter from %(organisation)s") % {"organisation": document.organisation}
+    pdf.line_write(from_line, size=10)
     if document.addendum_since:
-        pdf.line_write(
-            f"Addendum: signatures since the delivery of {day(document.addendum_since)}", size=10
-        )
+        since = _("Addendum: signatures since the delivery of %(day)s")
+        pdf.line_write(since % {"day": day(document.addendum_since)}, size=10)
     pdf.set_text_color(0)
     pdf.ln(1)
     pdf.line_write(document.title, style="B", size=20, height=9)
     pdf.ln(2)
+    to = _("To:") + " "
     for number, target in enumerate(document.targets):
         if number == 0:
-            pdf.line_write(f"To: {target}")
+            pdf.line_write(to + target)
         else:
-            pdf.line_write(target, indent=pdf.get_string_width("To: "))
-    pdf.line_write(f"Delivered on {day(document.delivered_on)}")
+            pdf.line_write(target, indent=pdf.get_string_width(to))
+    pdf.line_write(_("Delivered on %(day)s") % {"day": day(document.delivered_on)})
     if document.counts:
         pdf.line_write(" · ".join(f"{label}: {value}" for label, value in document.counts))
     pdf.set_text_color(*GREY)
-    pdf.line_write(f"Letter version {document.version_number}", size=8, height=4)
+    version = _("Letter version %(number)s") % {"number": document.version_number}
+    pdf.line_write(version, size=8, height=4)
     pdf.line_write(f"SHA-256 {document.version_hash}", size=8, height=4)
     pdf.set_text_color(0)
     _rule(pdf)
@@ -259,7 +268,7 @@ def _head(pdf: DeliveryPdf, document: DeliveryDocument) -> None:
 
 def _text(pdf: DeliveryPdf, document: DeliveryDocument) -> None:
     if document.demands:
-        _heading(pdf, "Our demands")
+        _heading(pdf, _("Our demands"))
         for number, demand in enumerate(document.demands, start=1):
             pdf.line_write(f"{number}. {demand}", size=11, height=5.6, indent=2)
         pdf.ln(3)
@@ -269,7 +278,7 @@ def _text(pdf: DeliveryPdf, document: DeliveryDocument) -> None:
         pdf.write_html(render_markdown(document.body), **BODY_STYLE)
         pdf.ln(3)
     if document.pledge.strip():
-        _heading(pdf, "Our pledge")
+        _heading(pdf, _("Our pledge"))
         pdf.line_write(document.pledge.strip(), size=11, height=5.6)
 
 
@@ -294,9 +303,12 @@ BODY_STYLE = {
 
 def _signatories(pdf: DeliveryPdf, document: DeliveryDocument) -> None:
     since = document.addendum_since
-    _heading(pdf, f"Signatures since {day(since)}" if since else "Signatories")
+    if since:
+        _heading(pdf, _("Signatures since %(day)s") % {"day": day(since)})
+    else:
+        _heading(pdf, _("Signatories"))
     if not document.names_shown:
-        pdf.line_write(NAMES_HIDDEN)
+        pdf.line_write(_(NAMES_HIDDEN))
         return
     listed = 0
     for heading, signatories in document.groups:
@@ -313,7 +325,7 @@ def _signatories(pdf: DeliveryPdf, document: DeliveryDocument) -> None:
                 pdf.set_text_color(0)
             listed += 1
     if not listed:
-        pdf.line_write("No signatures.")
+        pdf.line_write(_("No signatures."))
 
 
 def _heading(pdf: DeliveryPdf, text: str) -> None:

@@ -2,6 +2,8 @@
 the signers who asked for news through an update drafted from it."""
 
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
@@ -30,12 +32,19 @@ def response_record(*, letter: Letter, response: Response, by: User | None) -> R
 def response_update_draft(response: Response, *, by: User | None) -> Update:
     """An update telling signers what the target answered, for an editor to read and send."""
     quoted = "\n".join(f"> {line}" if line else ">" for line in response.text.splitlines())
-    source = f"\n\nRead it in full: {response.source_url}" if response.source_url else ""
+    source = (
+        "\n\n" + _("Read it in full: %(url)s") % {"url": response.source_url}
+        if response.source_url
+        else ""
+    )
+    answered = _("On %(day)s, %(target)s answered:") % {
+        "day": date_format(response.responded_on, "j F Y"),
+        "target": response.target,
+    }
     return Update.objects.create(
         letter=response.letter,
         kind=Kind.RESPONSE,
-        subject=f"{response.target.name} answered our letter",
-        body=f"On {response.responded_on:%-d %B %Y}, {response.target} answered:\n\n"
-        f"{quoted}{source}",
+        subject=_("%(target)s answered our letter") % {"target": response.target.name},
+        body=f"{answered}\n\n{quoted}{source}",
         created_by=by,
     )

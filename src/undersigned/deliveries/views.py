@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -86,11 +87,14 @@ def delivery_new(request: OrganiserRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request,
-                f"Delivery {delivery.number} is recorded. Its PDF is being built"
-                + (" and emailed to the targets." if delivery.method == Method.EMAIL else "."),
-            )
+            if delivery.method == Method.EMAIL:
+                recorded = _(
+                    "Delivery %(number)s is recorded. Its PDF is being built and emailed to "
+                    "the targets."
+                )
+            else:
+                recorded = _("Delivery %(number)s is recorded. Its PDF is being built.")
+            messages.success(request, recorded % {"number": delivery.number})
             return redirect("letter_deliveries", slug=letter.slug)
     return _deliveries_page(request, letter, role, form, status=400)
 
@@ -108,8 +112,10 @@ def response_new(request: OrganiserRequest, slug: str) -> HttpResponse:
             _audit(request, "response.record", response, letter, target=response.target_id)
         messages.success(
             request,
-            "The response is on the letter's page. Tell the signers who asked for news "
-            "with the update below.",
+            _(
+                "The response is on the letter's page. Tell the signers who asked for news "
+                "with the update below."
+            ),
         )
         return redirect("response_update", pk=response.pk)
     return render(request, "deliveries/response_form.html", {"letter": letter, "form": form})

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -22,8 +23,9 @@ def organisation_digest(request: OrganiserRequest, slug: str) -> HttpResponse:
     membership = Membership.objects.get(organisation=organisation, user=request.user)
     on = request.POST.get("on") == "1"
     digest_choose(membership=membership, on=on)
+    names = {"organisation": organisation.name}
     if on:
-        messages.success(request, f"You will get a daily digest of {organisation.name}.")
+        messages.success(request, _("You will get a daily digest of %(organisation)s.") % names)
     else:
-        messages.success(request, f"No more daily digests of {organisation.name}.")
+        messages.success(request, _("No more daily digests of %(organisation)s.") % names)
     return redirect("dashboard")

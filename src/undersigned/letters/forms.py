@@ -3,14 +3,16 @@
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext_lazy as _
 
 from undersigned.lib.email_address import canonical_domain
 
 from .editing import letter_free_slug
-from .models import POLICY_FIELDS, Letter, Target
+from .models import POLICY_FIELDS, Letter, LetterTranslation, Target
 
-TEXT_FIELDS = ("title", "slug", "body", "demands", "pledge", "goal", "goal_rises")
+TEXT_FIELDS = ("title", "slug", "language", "body", "demands", "pledge", "goal", "goal_rises")
 ELIGIBILITY_FIELDS = ("eligibility", "eligible_domains", "include_subdomains")
 ASK_FIELDS = tuple(f"ask_{name}" for name in POLICY_FIELDS)
 COMMENT_FIELDS = ("comment_review",)
@@ -21,30 +23,38 @@ COUNT_FIELDS = ("count_step",)
 class LetterForm(forms.ModelForm):
     # Declared here for messages that say what a too-small number would do.
     reveal_threshold = forms.IntegerField(
-        label="Reveal names once this many verified people have signed",
+        label=_("Reveal names once this many verified people have signed"),
         required=False,
         min_value=2,
         error_messages={
-            "min_value": "A threshold of 1 would show the first signer's name at once. "
-            "Use 2 or more, or leave it empty to show names from the start."
+            "min_value": _(
+                "A threshold of 1 would show the first signer's name at once. "
+                "Use 2 or more, or leave it empty to show names from the start."
+            )
         },
-        help_text="Until then no signature is listed anywhere: not on the letter's page, "
-        "not in the API, not in your export; only the counts show. If withdrawals take the "
-        "number of verified signers below it, names hide again. Only verified signers "
-        "count, so it needs a letter for academic addresses or for listed domains. Leave "
-        "it empty to show names from the first signature.",
+        help_text=_(
+            "Until then no signature is listed anywhere: not on the letter's page, "
+            "not in the API, not in your export; only the counts show. If withdrawals take the "
+            "number of verified signers below it, names hide again. Only verified signers "
+            "count, so it needs a letter for academic addresses or for listed domains. Leave "
+            "it empty to show names from the first signature."
+        ),
     )
     count_step = forms.IntegerField(
-        label="Show counts in steps of",
+        label=_("Show counts in steps of"),
         required=False,
         min_value=2,
         error_messages={
-            "min_value": "Steps of 1 are the exact count. Use 2 or more, or leave it empty "
-            "to show exact counts."
+            "min_value": _(
+                "Steps of 1 are the exact count. Use 2 or more, or leave it empty "
+                "to show exact counts."
+            )
         },
-        help_text="For small groups, so that one new signature cannot be tied to the one "
-        "person who just signed. With steps of 50, a count of 153 shows as “150+”, and "
-        "anything under 50 as “fewer than 50”. Leave it empty to show exact counts.",
+        help_text=_(
+            "For small groups, so that one new signature cannot be tied to the one "
+            "person who just signed. With steps of 50, a count of 153 shows as “150+”, and "
+            "anything under 50 as “fewer than 50”. Leave it empty to show exact counts."
+        ),
     )
 
     class Meta:
@@ -58,53 +68,69 @@ class LetterForm(forms.ModelForm):
             *COUNT_FIELDS,
         )
         labels = {
-            "slug": "Address",
-            "body": "Text",
-            "goal": "Goal",
-            "goal_rises": "Raise the goal when it is reached",
-            "eligibility": "Accept signatures from",
-            "eligible_domains": "Domains",
-            "include_subdomains": "Also accept addresses at their subdomains",
-            "ask_affiliation": "Institution or organisation",
-            "ask_title": "Title or role",
-            "ask_department": "Team or department",
-            "ask_location": "City or site",
-            "ask_country": "Country",
-            "ask_postal_code": "Postal code",
-            "ask_comment": "Public comment",
-            "comment_review": "Comments show",
-            "allow_full_name": "In full",
-            "allow_initials": "As initials",
-            "allow_anonymous": "Not at all (anonymous)",
+            "title": _("Title"),
+            "slug": _("Address"),
+            "language": _("Language of the letter"),
+            "body": _("Text"),
+            "demands": _("Demands"),
+            "pledge": _("Pledge"),
+            "goal": _("Goal"),
+            "goal_rises": _("Raise the goal when it is reached"),
+            "eligibility": _("Accept signatures from"),
+            "eligible_domains": _("Domains"),
+            "include_subdomains": _("Also accept addresses at their subdomains"),
+            "ask_affiliation": _("Institution or organisation"),
+            "ask_title": _("Title or role"),
+            "ask_department": _("Team or department"),
+            "ask_location": _("City or site"),
+            "ask_country": _("Country"),
+            "ask_postal_code": _("Postal code"),
+            "ask_comment": _("Public comment"),
+            "comment_review": _("Comments show"),
+            "allow_full_name": _("In full"),
+            "allow_initials": _("As initials"),
+            "allow_anonymous": _("Not at all (anonymous)"),
         }
         help_texts = {
-            "slug": "The letter's web address: /letters/<address>/. Leave it blank to make "
-            "one from the title.",
-            "body": "Markdown: **bold**, *italic*, [a link](https://example.org), "
-            "## a heading, - a list item.",
-            "demands": "One demand per line; shown as a numbered list.",
-            "pledge": "What every signer pledges, if anything.",
-            "goal": "The number of signatures you aim for; shown with a progress bar.",
-            "goal_rises": "When the count reaches the goal, it rises to the next step "
-            "(1,000 → 2,500 → 5,000 → 10,000 → 25,000 …). Untick it to keep the goal where "
-            "it is. Either way, owners and editors get an email, and an update is drafted "
-            "for you to send.",
-            "eligible_domains": "For addresses at listed domains only: one domain per line, "
-            "like example.org. Only these domains match, never look-alikes such as "
-            "example.org.evil.example or evilexample.org.",
-            "ask_department": "Public, even beside an anonymous signature.",
-            "ask_location": "Public, even beside an anonymous signature.",
-            "comment_review": "Beside the signer's name as they chose to show it, never "
-            "beside an anonymous signature, on the signatures page and in the delivery. "
-            "Shown at once, a moderator can still hide an abusive one; held, none shows "
-            "until an owner or moderator approves it. A hidden comment leaves its signature "
-            "counted.",
-            "include_subdomains": "With example.org listed, also accept eng.example.org. "
-            "Turn it off if subdomains hold addresses of people who should not sign, such "
-            "as customers or students.",
+            "slug": _(
+                "The letter's web address: /letters/<address>/. Leave it blank to make "
+                "one from the title."
+            ),
+            "body": _(
+                "Markdown: **bold**, *italic*, [a link](https://example.org), "
+                "## a heading, - a list item."
+            ),
+            "demands": _("One demand per line; shown as a numbered list."),
+            "pledge": _("What every signer pledges, if anything."),
+            "goal": _("The number of signatures you aim for; shown with a progress bar."),
+            "goal_rises": _(
+                "When the count reaches the goal, it rises to the next step "
+                "(1,000 → 2,500 → 5,000 → 10,000 → 25,000 …). Untick it to keep the goal where "
+                "it is. Either way, owners and editors get an email, and an update is drafted "
+                "for you to send."
+            ),
+            "eligible_domains": _(
+                "For addresses at listed domains only: one domain per line, "
+                "like example.org. Only these domains match, never look-alikes such as "
+                "example.org.evil.example or evilexample.org."
+            ),
+            "ask_department": _("Public, even beside an anonymous signature."),
+            "ask_location": _("Public, even beside an anonymous signature."),
+            "comment_review": _(
+                "Beside the signer's name as they chose to show it, never "
+                "beside an anonymous signature, on the signatures page and in the delivery. "
+                "Shown at once, a moderator can still hide an abusive one; held, none shows "
+                "until an owner or moderator approves it. A hidden comment leaves its signature "
+                "counted."
+            ),
+            "include_subdomains": _(
+                "With example.org listed, also accept eng.example.org. "
+                "Turn it off if subdomains hold addresses of people who should not sign, such "
+                "as customers or students."
+            ),
         }
         error_messages = {
-            "slug": {"unique": "Another letter already uses this address. Choose another."},
+            "slug": {"unique": _("Another letter already uses this address. Choose another.")},
         }
         widgets = {
             "body": forms.Textarea(attrs={"rows": 14}),
@@ -118,10 +144,15 @@ class LetterForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
+        self.fields["language"] = forms.ChoiceField(
+            choices=settings.LANGUAGES,
+            label=_("Language of the letter"),
+            help_text=_("The language you write it in. Add translations once it is saved."),
+        )
         if self.instance.is_public:
             # Links to a published letter are out in the world; its address stays put.
             self.fields["slug"].disabled = True
-            self.fields["slug"].help_text = "A published letter keeps its address."
+            self.fields["slug"].help_text = _("A published letter keeps its address.")
 
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data["slug"].strip().lower()
@@ -141,22 +172,30 @@ class TargetForm(forms.ModelForm):
     class Meta:
         model = Target
         fields = ("name", "role", "organisation", "delivery_address")
+        labels = {
+            "name": _("Name"),
+            "role": _("Role"),
+            "organisation": _("Organisation"),
+            "delivery_address": _("Delivery address"),
+        }
         help_texts = {
-            "name": "A person or a body, such as “Dana Whitfield” or “The city council”.",
-            "delivery_address": "An email or postal address to deliver the letter to. Never shown.",
+            "name": _("A person or a body, such as “Dana Whitfield” or “The city council”."),
+            "delivery_address": _(
+                "An email or postal address to deliver the letter to. Never shown."
+            ),
         }
 
 
 class BaseTargetFormSet(BaseInlineFormSet):
     default_error_messages = {
         **BaseInlineFormSet.default_error_messages,
-        "too_few_forms": "Address the letter to at least one target.",
+        "too_few_forms": _("Address the letter to at least one target."),
     }
 
     def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove this target"
+            form.fields["DELETE"].label = _("Remove this target")
 
     def kept(self) -> list[Target]:
         """The targets to save, in form order: the existing ones and any filled-in new one."""
@@ -185,3 +224,25 @@ TargetFormSet = cast(
         can_delete_extra=False,
     ),
 )
+
+
+class LetterTranslationForm(forms.ModelForm):
+    """The letter's text in one other language; the language is the page's, not a field."""
+
+    class Meta:
+        model = LetterTranslation
+        fields = ("title", "body", "demands", "pledge")
+        labels = {
+            "title": _("Title"),
+            "body": _("Text"),
+            "demands": _("Demands"),
+            "pledge": _("Pledge"),
+        }
+        help_texts = {
+            "body": _("Markdown, as in the letter."),
+            "demands": _("One demand per line, in the same order as the letter's."),
+        }
+        widgets = {
+            "demands": forms.Textarea(attrs={"rows": 4}),
+            "pledge": forms.Textarea(attrs={"rows": 3}),
+        }

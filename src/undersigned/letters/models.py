@@ -4,57 +4,60 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator, MinValueValidator, validate_email
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from undersigned.lib.markdown import render_markdown
+from undersigned.lib.numbers import grouped
 from undersigned.organisations.models import Organisation
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
-    DELIVERED = "delivered", "Delivered"
+    DRAFT = "draft", pgettext_lazy("letter", "Draft")
+    IN_REVIEW = "in_review", pgettext_lazy("letter", "In review")
+    OPEN = "open", pgettext_lazy("letter", "Open")
+    CLOSED = "closed", pgettext_lazy("letter", "Closed")
+    DELIVERED = "delivered", pgettext_lazy("letter", "Delivered")
 
 
 PUBLIC_STATUSES = (Status.OPEN, Status.CLOSED, Status.DELIVERED)
 
 
 class Eligibility(models.TextChoices):
-    ANYONE = "anyone", "Anyone"
-    ACADEMIC = "academic", "Academic addresses only"
-    DOMAINS = "domains", "Addresses at listed domains only"
+    ANYONE = "anyone", _("Anyone")
+    ACADEMIC = "academic", _("Academic addresses only")
+    DOMAINS = "domains", _("Addresses at listed domains only")
 
 
 class FieldRule(models.TextChoices):
-    OFF = "off", "Not asked"
-    OPTIONAL = "optional", "Optional"
-    REQUIRED = "required", "Required"
+    OFF = "off", _("Not asked")
+    OPTIONAL = "optional", _("Optional")
+    REQUIRED = "required", _("Required")
 
 
 class CommentReview(models.TextChoices):
     """When a signer's comment shows on the letter's pages."""
 
-    AFTER = "after", "At once; a moderator hides it if it is abusive"
-    BEFORE = "before", "Once a moderator has approved it"
+    AFTER = "after", _("At once; a moderator hides it if it is abusive")
+    BEFORE = "before", _("Once a moderator has approved it")
 
 
 class Takedown(models.TextChoices):
     """Why the public reports a letter, and why a moderator takes one down."""
 
-    SPAM = "spam", "Spam"
-    HATE = "hate", "Hate or harassment"
-    IMPERSONATION = "impersonation", "Impersonation"
-    PERSONAL_DATA = "personal_data", "Personal data"
-    OTHER = "other", "Other"
+    SPAM = "spam", _("Spam")
+    HATE = "hate", _("Hate or harassment")
+    IMPERSONATION = "impersonation", _("Impersonation")
+    PERSONAL_DATA = "personal_data", _("Personal data")
+    OTHER = "other", _("Other")
 
 
 class Display(models.TextChoices):
     """How a signer's name is shown to the public."""
 
-    FULL = "full", "My full name"
-    INITIALS = "initials", "My initials only"
-    ANONYMOUS = "anonymous", "Not at all (anonymous)"
+    FULL = "full", _("My full name")
+    INITIALS = "initials", _("My initials only")
+    ANONYMOUS = "anonymous", _("Not at all (anonymous)")
 
 
 # The signer fields a policy can ask for, in form order. The name is always asked.
@@ -69,18 +72,37 @@ POLICY_FIELDS = (
 )
 
 
+class Text:
+    """What a page shows of a letter's text, the letter's own, a translation's or a kept
+    version's alike (templates/letters/_text.html)."""
+
+    body: str
+    demands: str
+
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+    @property
+    def demand_list(self) -> list[str]:
+        return [line.strip() for line in self.demands.splitlines() if line.strip()]
+
+
 class LetterQuerySet(models.QuerySet["Letter"]):
     def public(self) -> "LetterQuerySet":
         return self.filter(status__in=PUBLIC_STATUSES)
 
 
-class Letter(models.Model):
+class Letter(Text, models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="letters")
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown.")
     demands = models.TextField(blank=True, help_text="One demand per line.")
     pledge = models.TextField(blank=True, help_text="What signers pledge, if anything.")
+    # The language the letter is written in (a code of LANGUAGES); its translations into
+    # the others are LetterTranslation rows.
+    language = models.CharField(max_length=10, default="en")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     goal = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     goal_rises = models.BooleanField(
@@ -167,23 +189,32 @@ class Letter(models.Model):
         errors: dict[str, list[str]] = {}
         if not (self.allow_full_name or self.allow_initials or self.allow_anonymous):
             errors["allow_full_name"] = [
-                "Allow at least one way to show signers' names: in full, as initials, "
-                "or not at all."
+                gettext(
+                    "Allow at least one way to show signers' names: in full, as initials, "
+                    "or not at all."
+                )
             ]
         if self.eligibility == Eligibility.DOMAINS and not self.domain_list:
             errors["eligible_domains"] = [
-                "List the domains whose addresses may sign, one per line, like example.org."
+                gettext(
+                    "List the domains whose addresses may sign, one per line, like example.org."
+                )
             ]
         if self.reveal_threshold and self.eligibility == Eligibility.ANYONE:
             errors["reveal_threshold"] = [
-                "Only verified signers count towards a reveal threshold, so it needs a letter "
-                "for academic addresses or for addresses at listed domains."
+                gettext(
+                    "Only verified signers count towards a reveal threshold, so it needs a "
+                    "letter for academic addresses or for addresses at listed domains."
+                )
             ]
         bad_domains = [domain for domain in self.domain_list if not _is_domain(domain)]
         if bad_domains:
             errors["eligible_domains"] = [
-                f"“{domain}” is not a domain name. Write one domain per line, like "
-                f"example.org, without “@” or “https://”."
+                gettext(
+                    "“%(domain)s” is not a domain name. Write one domain per line, like "
+                    "example.org, without “@” or “https://”."
+                )
+                % {"domain": domain}
                 for domain in bad_domains
             ]
         if errors:
@@ -202,10 +233,6 @@ class Letter(models.Model):
         return self.taken_down_at is not None
 
     @property
-    def demand_list(self) -> list[str]:
-        return [line.strip() for line in self.demands.splitlines() if line.strip()]
-
-    @property
     def domain_list(self) -> list[str]:
         return [
             line.strip().lower().rstrip(".")
@@ -213,17 +240,13 @@ class Letter(models.Model):
             if line.strip()
         ]
 
-    @property
-    def body_html(self) -> str:
-        return render_markdown(self.body)
-
     def shown_number(self, number: int) -> str:
         """A count as the public sees it: exact, or in the letter's steps ("150+")."""
         if not self.count_step:
-            return f"{number:,}"
+            return grouped(number)
         if number < self.count_step:
-            return f"fewer than {self.count_step:,}"
-        return f"{number - number % self.count_step:,}+"
+            return gettext("fewer than %(step)s") % {"step": grouped(self.count_step)}
+        return f"{grouped(number - number % self.count_step)}+"
 
     def stepped(self, number: int) -> int:
         """A count rounded down to the letter's step, for the API."""
@@ -236,20 +259,34 @@ class Letter(models.Model):
             Display.INITIALS: self.allow_initials,
             Display.ANONYMOUS: self.allow_anonymous,
         }
-        return [(value, label) for value, label in Display.choices if allowed[Display(value)]]
+        return [(value, str(label)) for value, label in Display.choices if allowed[Display(value)]]
 
     def field_rule(self, field: str) -> FieldRule:
         return FieldRule(getattr(self, f"ask_{field}"))
 
     @property
     def consent_wording(self) -> str:
-        return (
-            f"Yes, I would like to receive updates about this letter from "
-            f"{self.organisation.name}. I can unsubscribe at any time."
-        )
+        return gettext(
+            "Yes, I would like to receive updates about this letter from %(organisation)s. "
+            "I can unsubscribe at any time."
+        ) % {"organisation": self.organisation.name}
 
     def text_hash(self) -> str:
         return text_hash(self.title, self.body, self.demands, self.pledge)
+
+    def text_in(self, language: str) -> "Letter | LetterTranslation":
+        """The letter's text for a reader of `language`: its translation into it if the
+        organisers wrote one, else the letter as written."""
+        if language != self.language:
+            translation = self.translations.filter(language=language).first()
+            if translation is not None:
+                return translation
+        return self
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the letter can be read in, its own first."""
+        return [self.language, *self.translations.values_list("language", flat=True)]
 
     def story_changed(self) -> None:
         """Say that the letter's story changed; call it in the transaction that changes it."""
@@ -265,16 +302,47 @@ def _is_domain(value: str) -> bool:
     return True
 
 
-def text_hash(title: str, body: str, demands: str, pledge: str) -> str:
-    material = "\x1f".join((title, body, demands, pledge)).encode()
+def text_hash(title: str, body: str, demands: str, pledge: str, language: str = "") -> str:
+    """What tells one text of a letter from another; a translation's includes its language."""
+    parts = (title, body, demands, pledge, language) if language else (title, body, demands, pledge)
+    material = "\x1f".join(parts).encode()
     return hashlib.sha256(material).hexdigest()
 
 
-class LetterVersion(models.Model):
-    """The text of a letter as signers saw it; a new one each time a published text changes."""
+class LetterTranslation(Text, models.Model):
+    """The letter's text in another language, as its organisers wrote it. Once the letter is
+    public, each text of it a signer may read is kept as a LetterVersion in that language."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown.")
+    demands = models.TextField(blank=True, help_text="One demand per line.")
+    pledge = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "language"], name="one_translation_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter} ({self.language})"
+
+    def text_hash(self) -> str:
+        return text_hash(self.title, self.body, self.demands, self.pledge, self.language)
+
+
+
+class LetterVersion(Text, models.Model):
+    """The text of a letter as signers saw it; a new one each time a published text changes,
+    in the letter's own language or in one of its translations."""
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
+    # "" for the letter's own language, else the translation's (LetterTranslation).
+    language = models.CharField(max_length=10, blank=True, default="")
     title = models.CharField(max_length=200)
     body = models.TextField()
     demands = models.TextField(blank=True)
@@ -291,13 +359,6 @@ class LetterVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.letter} v{self.number}"
 
-    @property
-    def body_html(self) -> str:
-        return render_markdown(self.body)
-
-    @property
-    def demand_list(self) -> list[str]:
-        return [line.strip() for line in self.demands.splitlines() if line.strip()]
 
 
 class Target(models.Model):

@@ -6,8 +6,10 @@ its signatures. The organisers' pages reach it through `letter_for_member` and s
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from .models import Letter
 
@@ -21,11 +23,12 @@ class LetterTakenDown(Exception):
 
 
 def taken_down_response(request: HttpRequest, letter: Letter) -> HttpResponse:
-    reason = letter.get_takedown_reason_display()
     if request.path.endswith(".json") or request.path.startswith("/api/"):
+        with translation.override(settings.LANGUAGE_CODE):  # the JSON API is in English
+            reason = letter.get_takedown_reason_display()
         response: HttpResponse = JsonResponse({"taken_down": True, "reason": reason}, status=410)
     else:
-        context = {"reason": reason}
+        context = {"reason": letter.get_takedown_reason_display()}
         response = render(request, "letters/taken_down.html", context, status=410)
     response["Cache-Control"] = "no-cache"
     return response

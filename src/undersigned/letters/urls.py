@@ -7,4 +7,9 @@ urlpatterns = [
     path("dashboard/letters/<slug:slug>/", views.letter_edit, name="letter_edit"),
     path("dashboard/letters/<slug:slug>/publish/", views.letter_publish, name="letter_publish"),
     path("dashboard/letters/<slug:slug>/close/", views.letter_close, name="letter_close"),
+    path(
+        "dashboard/letters/<slug:slug>/translations/<str:language>/",
+        views.letter_translation,
+        name="letter_translation",
+    ),
 ]

@@ -1,12 +1,14 @@
 """The organiser's letter pages: write, edit, publish and close a letter (the preview,
 which shows the letter page, is in pages)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -16,8 +18,8 @@ from undersigned.organisations.access import Action, OrganiserRequest, organisat
 from . import publishing
 from .access import letter_for_member
 from .editing import letter_save
-from .forms import LetterForm, TargetFormSet
-from .models import Letter, Status
+from .forms import LetterForm, LetterTranslationForm, TargetFormSet
+from .models import Letter, LetterTranslation, Status
 
 
 def _editable_letter(request: OrganiserRequest, slug: str) -> Letter:
@@ -56,19 +58,41 @@ def _editor(request: OrganiserRequest, letter: Letter) -> HttpResponse:
                 version=version.number if version is not None else None,
             )
         if is_new:
-            messages.success(request, "Draft saved. This is how it will look.")
+            messages.success(request, _("Draft saved. This is how it will look."))
             return redirect("letter_preview", slug=letter.slug)
         if version is not None:
             messages.success(
                 request,
-                f"Saved. The page now shows version {version.number} of the text and says "
-                f"when it changed; earlier versions stay readable.",
+                _(
+                    "Saved. The page now shows version %(number)s of the text and says "
+                    "when it changed; earlier versions stay readable."
+                )
+                % {"number": version.number},
             )
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
         return redirect("letter_edit", slug=letter.slug)
-    context = {"letter": letter, "saved_title": saved_title, "form": form, "targets": targets}
+    context = {
+        "letter": letter,
+        "saved_title": saved_title,
+        "form": form,
+        "targets": targets,
+        "translation_languages": _translation_languages(letter),
+    }
     return render(request, "letters/editor/letter_form.html", context)
+
+
+def _translation_languages(letter: Letter) -> list[tuple[str, str, bool]]:
+    """Each other language of the site the letter may be translated into: (code, name,
+    whether a translation is written)."""
+    if letter.pk is None:
+        return []
+    written = set(letter.translations.values_list("language", flat=True))
+    return [
+        (code, name, code in written)
+        for code, name in settings.LANGUAGES
+        if code != letter.language
+    ]
 
 
 @login_required
@@ -82,16 +106,21 @@ def letter_publish(request: OrganiserRequest, slug: str) -> HttpResponse:
             _audit(request, "letter.submit" if in_review else "letter.publish", letter)
     except ValidationError as error:
         for message in error.messages:
-            messages.error(request, f"Not published: {message}")
+            messages.error(request, _("Not published: %(reason)s") % {"reason": message})
         return redirect("letter_edit", slug=letter.slug)
     if in_review:
         messages.success(
             request,
-            f"“{letter.title}” is sent for review: it opens for signatures once the "
-            f"platform's moderators approve it.",
+            _(
+                "“%(title)s” is sent for review: it opens for signatures once the "
+                "platform's moderators approve it."
+            )
+            % {"title": letter.title},
         )
         return redirect("dashboard")
-    messages.success(request, f"“{letter.title}” is published and open for signatures.")
+    messages.success(
+        request, _("“%(title)s” is published and open for signatures.") % {"title": letter.title}
+    )
     return redirect("dashboard")
 
 
@@ -107,8 +136,53 @@ def letter_close(request: OrganiserRequest, slug: str) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
         return redirect("letter_edit", slug=letter.slug)
-    messages.success(request, f"“{letter.title}” is closed: its page stays up, signing stopped.")
+    messages.success(
+        request,
+        _("“%(title)s” is closed: its page stays up, signing stopped.") % {"title": letter.title},
+    )
     return redirect("dashboard")
+
+
+@login_required
+@never_cache
+def letter_translation(request: OrganiserRequest, slug: str, language: str) -> HttpResponse:
+    """Write, change or remove the letter's text in one other language of the site."""
+    letter = _editable_letter(request, slug)
+    names = dict(settings.LANGUAGES)
+    if language not in names or language == letter.language:
+        raise Http404("No such language for this letter.")
+    kept = letter.translations.filter(language=language).first()
+    translation = kept or LetterTranslation(letter=letter, language=language)
+    if request.method == "POST" and "remove" in request.POST:
+        if kept is not None:
+            with transaction.atomic():
+                kept.delete()
+                _audit(request, "letter.translation_remove", letter, language=language)
+            messages.success(request, _("The translation is removed."))
+        return redirect("letter_edit", slug=letter.slug)
+    form = LetterTranslationForm(request.POST or None, instance=translation)
+    if form.is_valid():
+        with transaction.atomic():
+            form.save()
+            version = publishing.translation_version_record(translation)
+            _audit(
+                request,
+                "letter.translate",
+                letter,
+                language=language,
+                fields=form.changed_data,
+                version=version.number if version is not None else None,
+            )
+        messages.success(request, _("Translation saved."))
+        return redirect("letter_translation", slug=letter.slug, language=language)
+    context = {
+        "letter": letter,
+        "form": form,
+        "language": language,
+        "language_name": names[language],
+        "exists": kept is not None,
+    }
+    return render(request, "letters/editor/translation_form.html", context)
 
 
 def _audit(request: OrganiserRequest, action: str, letter: Letter, **detail: object) -> None:

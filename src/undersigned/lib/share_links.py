@@ -4,6 +4,8 @@ an ordinary address, and the site behind it hears of the visitor only if they fo
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class ShareLink:
@@ -23,9 +25,9 @@ def _query(**params: str) -> str:
 
 def share_links(*, url: str, title: str) -> list[ShareLink]:
     text = f"{title} {url}"
-    body = f"You may want to add your name to this letter:\n\n{title}\n{url}\n"
+    body = _("You may want to add your name to this letter:") + f"\n\n{title}\n{url}\n"
     return [
-        ShareLink("Email", "mailto:?" + _query(subject=title, body=body)),
+        ShareLink(_("Email"), "mailto:?" + _query(subject=title, body=body)),
         # Mastodon has no one address to share to: Share₂Fedi asks for the reader's server.
         ShareLink("Mastodon", "https://s2f.kytta.dev/?" + _query(text=text)),
         ShareLink("Bluesky", "https://bsky.app/intent/compose?" + _query(text=text)),

@@ -4,6 +4,7 @@ from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 def list_headers(*, list_name: str, list_slug: str, unsubscribe_url: str) -> dict[str, str]:
@@ -24,4 +25,4 @@ def sender_on_behalf_of(name: str) -> str:
     """'"Center for Media Justice via undersigned" <noreply@…>': the site's own address,
     which its SPF and DKIM cover, under the organisation's name."""
     _site_name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((f"{name} via undersigned", address))
+    return formataddr((_("%(organisation)s via undersigned") % {"organisation": name}, address))

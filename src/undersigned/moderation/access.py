@@ -4,6 +4,7 @@ moderate every letter."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from undersigned.letters.access import letter_for_member
 from undersigned.letters.models import Letter
@@ -21,4 +22,4 @@ def letter_for_moderator(request: OrganiserRequest, slug: str) -> Letter:
 
 def require_staff(request: OrganiserRequest) -> None:
     if not request.user.is_moderator:
-        raise PermissionDenied("Only the platform's moderators see every letter's alerts.")
+        raise PermissionDenied(_("Only the platform's moderators see every letter's alerts."))

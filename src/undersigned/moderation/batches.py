@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from undersigned.accounts.models import User
 from undersigned.audit.log import audit_record
@@ -80,7 +81,7 @@ def invalidation_make(
     they were shown or nothing."""
     kind, action = MOVES[state]
     if not preview.total:
-        raise ValidationError("This search finds no signature to change.", code="empty")
+        raise ValidationError(_("This search finds no signature to change."), code="empty")
     with transaction.atomic():
         ids = list(
             movable(signatures.filter(pk__lte=preview.last_id), state)
@@ -132,8 +133,10 @@ class Changed(ValidationError):
 
     def __init__(self, preview: Preview) -> None:
         super().__init__(
-            "The signatures this search finds changed since the preview. Check the new "
-            "numbers below and confirm again.",
+            _(
+                "The signatures this search finds changed since the preview. Check the new "
+                "numbers below and confirm again."
+            ),
             code="changed",
         )
         self.preview = preview
@@ -154,7 +157,7 @@ def invalidation_undo(
             undone_at=timezone.now(), undone_by=by
         )
         if not claimed:
-            raise ValidationError("This batch was undone already.", code="undone")
+            raise ValidationError(_("This batch was undone already."), code="undone")
         invalidation = Invalidation.objects.select_related("letter").get(pk=invalidation_id)
         moved = [
             Moved(signature_id, State(was), event_id)
@@ -207,7 +210,7 @@ def signature_moderate(
             .first()
         )
         if was is None:
-            raise ValidationError("This letter has no such signature.", code="missing")
+            raise ValidationError(_("This letter has no such signature."), code="missing")
         signature = move(signature_id=signature_id)
         audit_record(
             action=action,

@@ -5,6 +5,8 @@ appeals against a takedown, which the platform's moderators decide."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from undersigned.letters.models import Letter, Takedown
 from undersigned.signing.models import State
@@ -22,7 +24,10 @@ class Invalidation(models.Model):
     invalidated, or held for review. Kept with who did it, when, the search and every
     signature it moved (InvalidatedSignature), and undone at most once."""
 
-    MOVES = [(State.INVALIDATED, "Invalidated"), (State.HELD, "Held")]
+    MOVES = [
+        (State.INVALIDATED, pgettext_lazy("signatures", "Invalidated")),
+        (State.HELD, pgettext_lazy("signatures", "Held")),
+    ]
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="invalidations")
     # The state the batch left its signatures in.
@@ -75,8 +80,8 @@ class InvalidatedSignature(models.Model):
 class Grouping(models.TextChoices):
     """What signatures are grouped by when one group is seen rising."""
 
-    SUBNET = "subnet", "Subnet"
-    DOMAIN = "domain", "Address domain"
+    SUBNET = "subnet", _("Subnet")
+    DOMAIN = "domain", _("Address domain")
 
 
 class FraudAlert(models.Model):
@@ -115,9 +120,9 @@ class FraudAlert(models.Model):
 
 
 class ReportState(models.TextChoices):
-    OPEN = "open", "Open"
-    DISMISSED = "dismissed", "Dismissed"
-    ACTED = "acted", "Acted on"
+    OPEN = "open", pgettext_lazy("report", "Open")
+    DISMISSED = "dismissed", pgettext_lazy("report", "Dismissed")
+    ACTED = "acted", pgettext_lazy("report", "Acted on")
 
 
 class ReportQuerySet(models.QuerySet["Report"]):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from undersigned.accounts.models import User
@@ -36,7 +37,7 @@ NOTICES = ("letter_approved", "letter_rejected", "letter_taken_down", "appeal_de
 def review_approve(*, letter: Letter, by: User, request: HttpRequest | None = None) -> Letter:
     """A letter in review opens for signatures."""
     if letter.status != Status.IN_REVIEW:
-        raise ValidationError("Only a letter in review can be approved.", code="not_in_review")
+        raise ValidationError(_("Only a letter in review can be approved."), code="not_in_review")
     with transaction.atomic():
         publishing.letter_publish(letter=letter)
         _audit("letter.approve", letter, by, request)
@@ -90,7 +91,7 @@ def appeal_make(
 ) -> Appeal:
     """The organisers' one appeal against the letter's takedown."""
     if letter.taken_down_at is None:
-        raise ValidationError("Only a letter taken down can be appealed.", code="not_taken_down")
+        raise ValidationError(_("Only a letter taken down can be appealed."), code="not_taken_down")
     appeal = Appeal(letter=letter, taken_down_at=letter.taken_down_at, text=text.strip(), by=by)
     appeal.full_clean(exclude=["letter", "by"], validate_unique=False)
     try:
@@ -99,7 +100,7 @@ def appeal_make(
             _audit("letter.appeal", letter, by, request)
     except IntegrityError:
         raise ValidationError(
-            "This takedown was appealed already: a letter may be appealed once.",
+            _("This takedown was appealed already: a letter may be appealed once."),
             code="appealed",
         ) from None
     return appeal
@@ -115,7 +116,7 @@ def appeal_decide(
         now = timezone.now()
         deciding = Appeal.objects.filter(pk=appeal.pk, decided_at__isnull=True)
         if not deciding.update(decided_at=now, decided_by=by, upheld=upheld):
-            raise ValidationError("This appeal was decided already.", code="decided")
+            raise ValidationError(_("This appeal was decided already."), code="decided")
         if upheld:
             publishing.letter_reinstate(letter=letter)
         _audit("letter.appeal_decide", letter, by, request, appeal=appeal.pk, upheld=upheld)

@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from undersigned.letters.models import Letter
 from undersigned.lib.forms import FocusFirstError
@@ -20,29 +22,29 @@ class SearchForm(FocusFirstError):
     """A search of one letter's signatures; every field may be left empty."""
 
     subnet = forms.CharField(
-        label="Subnet",
+        label=_("Subnet"),
         required=False,
         max_length=80,
-        help_text="Its label, as in the trending table: 3f9a-c21b-77e0.",
+        help_text=_("Its label, as in the trending table: 3f9a-c21b-77e0."),
     )
     domain = forms.CharField(
-        label="Address domain", required=False, max_length=253, help_text="example.org"
+        label=_("Address domain"), required=False, max_length=253, help_text="example.org"
     )
     state = forms.ChoiceField(
-        label="State", required=False, choices=[("", "Any state"), *State.choices]
+        label=_("State"), required=False, choices=[("", _("Any state")), *State.choices]
     )
-    suspect = forms.ChoiceField(label="Suspect code", required=False)
+    suspect = forms.ChoiceField(label=_("Suspect code"), required=False)
     since = forms.DateTimeField(
-        label="Made from",
+        label=_("Made from"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="UTC.",
+        help_text=_("UTC."),
     )
     until = forms.DateTimeField(
-        label="Made before",
+        label=_("Made before"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="UTC.",
+        help_text=_("UTC."),
     )
 
     def __init__(self, *args: Any, letter: Letter, **kwargs: Any) -> None:
@@ -50,8 +52,8 @@ class SearchForm(FocusFirstError):
         self.letter = letter
         codes = suspect_codes(letter)
         self.fields["suspect"].choices = [  # type: ignore[attr-defined]
-            ("", "Suspect or not"),
-            (ANY_SUSPECT, "Any suspect code"),
+            ("", gettext("Suspect or not")),
+            (ANY_SUSPECT, gettext("Any suspect code")),
             *[(code, code) for code in codes],
         ]
 
@@ -59,21 +61,24 @@ class SearchForm(FocusFirstError):
         label = self.cleaned_data["subnet"].strip().lower().replace("-", "")
         if label and not LABEL.fullmatch(label):
             raise forms.ValidationError(
-                "A subnet label is four to twelve hex digits, in groups of four: 3f9a-c21b-77e0."
+                gettext(
+                    "A subnet label is four to twelve hex digits, in groups of four: "
+                    "3f9a-c21b-77e0."
+                )
             )
         return label
 
     def clean_domain(self) -> str:
         domain = self.cleaned_data["domain"].strip().lower().removeprefix("@")
         if domain and not re.fullmatch(r"[^\s@]+", domain):
-            raise forms.ValidationError("Give the part after the @ only: example.org.")
+            raise forms.ValidationError(gettext("Give the part after the @ only: example.org."))
         return domain
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since >= until:
-            self.add_error("until", "This must be later than “Made from”.")
+            self.add_error("until", gettext("This must be later than “Made from”."))
         return data
 
     @property

@@ -14,6 +14,8 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -151,12 +153,23 @@ def _numbers(preview: Preview) -> dict[str, int]:
 
 
 def _done(invalidation: Invalidation) -> str:
+    numbers = {
+        "count": f"{invalidation.signatures:,}",
+        "off_count": f"{invalidation.off_count:,}",
+    }
     if invalidation.state == State.HELD:
-        return f"{invalidation.signatures:,} signatures are held and off the count."
-    return (
-        f"{invalidation.signatures:,} signatures are invalidated; "
-        f"{invalidation.off_count:,} of them came off the count."
-    )
+        done = ngettext(
+            "%(count)s signature is held and off the count.",
+            "%(count)s signatures are held and off the count.",
+            invalidation.signatures,
+        )
+    else:
+        done = ngettext(
+            "%(count)s signature is invalidated; %(off_count)s of them came off the count.",
+            "%(count)s signatures are invalidated; %(off_count)s of them came off the count.",
+            invalidation.signatures,
+        )
+    return done % numbers
 
 
 @login_required
@@ -189,8 +202,14 @@ def moderation_batch_undo(request: OrganiserRequest, slug: str, pk: int) -> Http
     else:
         messages.success(
             request,
-            f"Undone: {undone.restored:,} of its {undone.signatures:,} signatures are back as "
-            "they were; any that someone changed since were left as they are.",
+            ngettext(
+                "Undone: %(restored)s of its %(count)s signature is back as it was; any that "
+                "someone changed since were left as they are.",
+                "Undone: %(restored)s of its %(count)s signatures are back as they were; any "
+                "that someone changed since were left as they are.",
+                undone.signatures,
+            )
+            % {"restored": f"{undone.restored:,}", "count": f"{undone.signatures:,}"},
         )
     return redirect("moderation_batch", slug=letter.slug, pk=invalidation.pk)
 
@@ -204,7 +223,7 @@ def moderation_signature(request: OrganiserRequest, slug: str, pk: int) -> HttpR
     back = reverse("letter_moderation_signatures", kwargs={"slug": letter.slug})
     back += "?" + QueryDict(form.data.get("query", "")).urlencode()
     if not form.is_valid():
-        messages.error(request, "Choose hold, clear or invalidate.")
+        messages.error(request, _("Choose hold, clear or invalidate."))
         return redirect(back)
     try:
         signature = signature_moderate(
@@ -215,10 +234,21 @@ def moderation_signature(request: OrganiserRequest, slug: str, pk: int) -> HttpR
             request=request,
         )
     except ValidationError as error:
-        messages.error(request, f"Signature {pk}: {' '.join(error.messages)}")
+        messages.error(request, _refused(pk, error))
     else:
-        messages.success(request, f"Signature {pk} is {signature.get_state_display().lower()}.")
+        messages.success(
+            request,
+            _("Signature %(number)s is %(state)s.")
+            % {"number": pk, "state": signature.get_state_display().lower()},
+        )
     return redirect(back)
+
+
+def _refused(signature_id: int, error: ValidationError) -> str:
+    return _("Signature %(number)s: %(problem)s") % {
+        "number": signature_id,
+        "problem": " ".join(error.messages),
+    }
 
 
 @login_required
@@ -241,7 +271,10 @@ def _recent(alerts: QuerySet[FraudAlert]) -> list[FraudAlert]:
 # The comment queue's tabs, the first shown by default.
 COMMENT_TABS = (CommentState.WAITING, CommentState.SHOWN, CommentState.HIDDEN)
 # What a moderator may do to a comment, and what it is then.
-COMMENT_WRITES = {"show": (comment_show, "shown"), "hide": (comment_hide, "hidden")}
+COMMENT_WRITES = {
+    "show": (comment_show, gettext_lazy("The comment of signature %(number)s is shown.")),
+    "hide": (comment_hide, gettext_lazy("The comment of signature %(number)s is hidden.")),
+}
 
 
 @login_required
@@ -299,13 +332,13 @@ def letter_comment(request: OrganiserRequest, slug: str, pk: int) -> HttpRespons
     back = reverse("letter_comments", kwargs={"slug": letter.slug}) + f"?state={tab.value}"
     change = COMMENT_WRITES.get(request.POST.get("change", ""))
     if change is None:
-        messages.error(request, "Choose to show or to hide the comment.")
+        messages.error(request, _("Choose to show or to hide the comment."))
         return redirect(back)
     write, done = change
     try:
         write(signature=signature, by=request.user, request=request)
     except ValidationError as error:
-        messages.error(request, f"Signature {pk}: {' '.join(error.messages)}")
+        messages.error(request, _refused(pk, error))
     else:
-        messages.success(request, f"The comment of signature {pk} is {done}.")
+        messages.success(request, done % {"number": pk})
     return redirect(back)

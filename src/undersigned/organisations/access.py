@@ -11,6 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from undersigned.accounts.factors import has_second_factor
 from undersigned.accounts.models import User
@@ -20,15 +23,18 @@ from .models import Membership, Organisation, Role
 
 
 class Action(Enum):
-    VIEW = "read the organisation's dashboard and its letters"
-    EDIT = "write, publish and close letters"
-    SEND_UPDATE = "write and send updates to signers"
-    RECORD_RESPONSE = "record a target's response"
-    DELIVER = "deliver a letter to its targets"
-    EXPORT = "export a letter's signatories"
-    MANAGE = "change the organisation's settings"
-    MODERATE = "review signatures and comments, and act on fraud"
-    READ_AUDIT = "read the organisation's audit log"
+    """What a member may do; its value, in English, names it in docs/teams.md and is
+    translated where a refusal says it."""
+
+    VIEW = gettext_noop("read the organisation's dashboard and its letters")
+    EDIT = gettext_noop("write, publish and close letters")
+    SEND_UPDATE = gettext_noop("write and send updates to signers")
+    RECORD_RESPONSE = gettext_noop("record a target's response")
+    DELIVER = gettext_noop("deliver a letter to its targets")
+    EXPORT = gettext_noop("export a letter's signatories")
+    MANAGE = gettext_noop("change the organisation's settings")
+    MODERATE = gettext_noop("review signatures and comments, and act on fraud")
+    READ_AUDIT = gettext_noop("read the organisation's audit log")
 
 
 EVERY_ROLE = frozenset(Role)
@@ -49,6 +55,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MODERATE: MODERATORS,
     Action.READ_AUDIT: OWNERS,
 }
+# The members of each role, as a refusal names them: "Only owners and editors may …".
+MEMBERS = {
+    Role.OWNER: gettext_lazy("owners"),
+    Role.EDITOR: gettext_lazy("editors"),
+    Role.MODERATOR: gettext_lazy("moderators"),
+    Role.VIEWER: gettext_lazy("viewers"),
+}
 
 
 class OrganiserRequest(HttpRequest):
@@ -63,8 +76,11 @@ class SecondFactorRequired(PermissionDenied):
 
     def __init__(self, organisation: Organisation) -> None:
         super().__init__(
-            f"{organisation.name} asks its members to sign in with a second factor. Set up "
-            "an authenticator app or a passkey here to open its pages."
+            _(
+                "%(organisation)s asks its members to sign in with a second factor. Set up "
+                "an authenticator app or a passkey here to open its pages."
+            )
+            % {"organisation": organisation.name}
         )
 
 
@@ -95,8 +111,11 @@ def may(role: Role, action: Action) -> bool:
 
 def require(role: Role, action: Action) -> None:
     if not may(role, action):
-        allowed = " and ".join(f"{r.label.lower()}s" for r in Role if r in PERMISSIONS[action])
-        raise PermissionDenied(f"Only {allowed} of the organisation may {action.value}.")
+        allowed = [str(MEMBERS[r]) for r in Role if r in PERMISSIONS[action]]
+        raise PermissionDenied(
+            _("Only %(members)s of the organisation may %(action)s.")
+            % {"members": get_text_list(allowed, _("and")), "action": _(action.value)}
+        )
 
 
 def organisation_for_editor(request: OrganiserRequest, slug: str) -> Organisation:

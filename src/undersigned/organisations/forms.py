@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from undersigned.accounts.factors import has_second_factor
 from undersigned.accounts.models import User
@@ -12,12 +13,14 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields: tuple[str, ...] = ("name", "contact_email")
-        labels = {"name": "Name", "contact_email": "Contact address"}
+        labels = {"name": _("Name"), "contact_email": _("Contact address")}
         help_texts = {
-            "name": "As signers and targets will see it, such as “Open Streets Alliance”.",
-            "contact_email": "Where a signer's reply to one of your updates goes. Updates "
-            "are sent from this site's own address; without a contact address, replies "
-            "go nowhere.",
+            "name": _("As signers and targets will see it, such as “Open Streets Alliance”."),
+            "contact_email": _(
+                "Where a signer's reply to one of your updates goes. Updates "
+                "are sent from this site's own address; without a contact address, replies "
+                "go nowhere."
+            ),
         }
 
 
@@ -27,12 +30,14 @@ class OrganisationSettingsForm(OrganisationForm):
 
     class Meta(OrganisationForm.Meta):
         fields = (*OrganisationForm.Meta.fields, "require_mfa")
-        labels = {**OrganisationForm.Meta.labels, "require_mfa": "Require two-factor sign-in"}
+        labels = {**OrganisationForm.Meta.labels, "require_mfa": _("Require two-factor sign-in")}
         help_texts = {
             **OrganisationForm.Meta.help_texts,
-            "require_mfa": "Every member must sign in with an authenticator app or a passkey "
-            "as well as their password. A member without one is sent to set one up before "
-            "they can open this organisation's letters.",
+            "require_mfa": _(
+                "Every member must sign in with an authenticator app or a passkey "
+                "as well as their password. A member without one is sent to set one up before "
+                "they can open this organisation's letters."
+            ),
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -43,16 +48,18 @@ class OrganisationSettingsForm(OrganisationForm):
         required: bool = self.cleaned_data["require_mfa"]
         if required and not has_second_factor(self.user):
             raise forms.ValidationError(
-                "Set up two-factor sign-in for your own account first (an authenticator app "
-                "or a passkey, on your Security page), so that you are not locked out."
+                _(
+                    "Set up two-factor sign-in for your own account first (an authenticator "
+                    "app or a passkey, on your Security page), so that you are not locked out."
+                )
             )
         return required
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254)
-    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.VIEWER)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

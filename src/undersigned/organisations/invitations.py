@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from undersigned.accounts.models import User
 from undersigned.audit.log import audit_record
@@ -50,18 +51,23 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 def role_phrase(role: str) -> str:
     """ "an editor", "a viewer": a role as a sentence names it."""
-    label = Role(role).label.lower()
-    return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+    phrases = {
+        Role.OWNER: _("an owner"),
+        Role.EDITOR: _("an editor"),
+        Role.MODERATOR: _("a moderator"),
+        Role.VIEWER: _("a viewer"),
+    }
+    return phrases[Role(role)]
 
 
 def invitation_problem(invitation: Invitation) -> str:
     """Why the invitation can no longer be accepted, in the invitee's words; "" if it can."""
     if invitation.accepted_at is not None:
-        return "This invitation has been used already: each link works once."
+        return _("This invitation has been used already: each link works once.")
     if invitation.revoked_at is not None:
-        return "This invitation was withdrawn by an owner of the organisation."
+        return _("This invitation was withdrawn by an owner of the organisation.")
     if invitation.is_expired:
-        return "This invitation has expired. Ask an owner of the organisation for a new one."
+        return _("This invitation has expired. Ask an owner of the organisation for a new one.")
     return ""
 
 
@@ -78,12 +84,14 @@ def invitation_make(
     email = User.objects.normalize_email(email.strip())
     validate_email(email)
     if role not in Role.values:
-        raise ValidationError("Choose one of the roles.", code="role")
+        raise ValidationError(_("Choose one of the roles."), code="role")
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
             if _is_member(organisation, email):
-                raise ValidationError(f"{email} is a member already.", code="member")
+                raise ValidationError(
+                    _("%(email)s is a member already.") % {"email": email}, code="member"
+                )
             replaced = list(
                 Invitation.objects.filter(
                     organisation=organisation,
@@ -110,7 +118,8 @@ def invitation_make(
     except IntegrityError:
         # Two owners invited the same address at once; the other invitation stands.
         raise ValidationError(
-            f"{email} was invited a moment ago by someone else: see the open invitations.",
+            _("%(email)s was invited a moment ago by someone else: see the open invitations.")
+            % {"email": email},
             code="invited",
         ) from None
     return invitation
@@ -164,7 +173,7 @@ def invitation_revoke(
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
         )
         if not open_.update(revoked_at=now):
-            raise ValidationError("This invitation is no longer open.", code="not_open")
+            raise ValidationError(_("This invitation is no longer open."), code="not_open")
         invitation.revoked_at = now
         _audit("member.invite_revoke", by, invitation, request, email=invitation.email)
     return invitation
@@ -175,13 +184,17 @@ def invitation_accept(*, token: str, user: User, request: HttpRequest | None = N
     the invited one (people sign up with another), so who accepted is recorded."""
     invitation = invitation_for_token(token)
     if invitation is None:
-        raise ValidationError("This invitation link is not valid.", code="unknown")
+        raise ValidationError(_("This invitation link is not valid."), code="unknown")
     if problem := invitation_problem(invitation):
         raise ValidationError(problem, code="not_open")
     organisation = invitation.organisation
     with transaction.atomic():
         if Membership.objects.filter(organisation=organisation, user=user).exists():
-            raise ValidationError(f"You are a member of {organisation.name} already.", "member")
+            raise ValidationError(
+                _("You are a member of %(organisation)s already.")
+                % {"organisation": organisation.name},
+                "member",
+            )
         now = timezone.now()
         # Claimed by a conditional update, so that a link used twice at once joins once.
         claimed = Invitation.objects.filter(
@@ -192,7 +205,7 @@ def invitation_accept(*, token: str, user: User, request: HttpRequest | None = N
         ).update(accepted_at=now, accepted_by=user)
         if not claimed:
             raise ValidationError(
-                "This invitation has been used already: each link works once.", code="used"
+                _("This invitation has been used already: each link works once."), code="used"
             )
         membership = Membership(organisation=organisation, user=user, role=invitation.role)
         membership.full_clean()
@@ -213,7 +226,7 @@ def member_role_change(
     *, membership: Membership, role: str, by: User, request: HttpRequest | None = None
 ) -> Membership:
     if role not in Role.values:
-        raise ValidationError("Choose one of the roles.", code="role")
+        raise ValidationError(_("Choose one of the roles."), code="role")
     with transaction.atomic():
         current, owners = _locked(membership)
         previous = current.role
@@ -221,7 +234,7 @@ def member_role_change(
             return current
         if previous == Role.OWNER and owners == 1:
             raise ValidationError(
-                "The organisation needs an owner: make someone else an owner first.",
+                _("The organisation needs an owner: make someone else an owner first."),
                 code="last_owner",
             )
         current.role = role
@@ -235,8 +248,10 @@ def member_remove(*, membership: Membership, by: User, request: HttpRequest | No
         current, owners = _locked(membership)
         if current.role == Role.OWNER and owners == 1:
             raise ValidationError(
-                "The organisation needs an owner: make someone else an owner before "
-                "removing this one.",
+                _(
+                    "The organisation needs an owner: make someone else an owner before "
+                    "removing this one."
+                ),
                 code="last_owner",
             )
         _audit("member.remove", by, current, request, role=current.role)
@@ -248,8 +263,10 @@ def member_leave(*, membership: Membership, request: HttpRequest | None = None) 
         current, owners = _locked(membership)
         if current.role == Role.OWNER and owners == 1:
             raise ValidationError(
-                "You are the organisation's only owner: make someone else an owner before "
-                "you leave.",
+                _(
+                    "You are the organisation's only owner: make someone else an owner before "
+                    "you leave."
+                ),
                 code="last_owner",
             )
         _audit("member.leave", current.user, current, request, role=current.role)
@@ -268,7 +285,7 @@ def _locked(membership: Membership) -> tuple[Membership, int]:
     )
     current = next((member for member in members if member.pk == membership.pk), None)
     if current is None:
-        raise ValidationError("This person is no longer a member.", code="gone")
+        raise ValidationError(_("This person is no longer a member."), code="gone")
     return current, sum(member.role == Role.OWNER for member in members)
 
 

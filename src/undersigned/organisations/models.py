@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Organisation(models.Model):
@@ -23,10 +24,10 @@ class Organisation(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    EDITOR = "editor", "Editor"
-    MODERATOR = "moderator", "Moderator"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+    MODERATOR = "moderator", _("Moderator")
+    VIEWER = "viewer", _("Viewer")
 
 
 class Membership(models.Model):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -39,7 +40,11 @@ def organisation_new(request: OrganiserRequest) -> HttpResponse:
                 owner=request.user,
             )
             _audit(request, "organisation.create", organisation)
-        messages.success(request, f"{organisation.name} is ready. Write its first letter.")
+        messages.success(
+            request,
+            _("%(organisation)s is ready. Write its first letter.")
+            % {"organisation": organisation.name},
+        )
         return redirect("dashboard")
     return render(request, "organisations/organisation_form.html", {"form": form})
 
@@ -62,7 +67,7 @@ def organisation_settings(request: OrganiserRequest, slug: str) -> HttpResponse:
                 # Who turned a second factor on or off for everyone is what a reader looks for.
                 detail["require_mfa"] = organisation.require_mfa
             _audit(request, "organisation.settings", organisation, **detail)
-        messages.success(request, "Saved.")
+        messages.success(request, _("Saved."))
         return redirect("dashboard")
     context = {"form": form, "organisation": organisation}
     return render(request, "organisations/organisation_form.html", context)
@@ -133,12 +138,17 @@ def organisation_invite(request: OrganiserRequest, slug: str) -> HttpResponse:
             form.add_error("email", error)
         else:
             if invitation.pk in invitations.invitations_emailed([invitation]):
-                messages.success(request, f"Invitation sent to {invitation.email}.")
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                )
             else:
                 messages.warning(
                     request,
-                    f"The invitation to {invitation.email} is made, but its email did not go "
-                    "out. Invite the address again to send a new one.",
+                    _(
+                        "The invitation to %(email)s is made, but its email did not go "
+                        "out. Invite the address again to send a new one."
+                    )
+                    % {"email": invitation.email},
                 )
             return redirect("organisation_members", slug=organisation.slug)
     return _members_page(request, organisation, role, form, status=400)
@@ -157,7 +167,9 @@ def organisation_invitation_revoke(
     except ValidationError as error:
         _errors(request, error)
     else:
-        messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+        messages.success(
+            request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email}
+        )
     return redirect("organisation_members", slug=organisation.slug)
 
 
@@ -177,7 +189,11 @@ def organisation_member_role(
         _errors(request, error)
     else:
         phrase = invitations.role_phrase(changed.role)
-        messages.success(request, f"{membership.user.email} is now {phrase}.")
+        messages.success(
+            request,
+            # Translators: "ana@example.org is now an editor."
+            _("%(email)s is now %(role)s.") % {"email": membership.user.email, "role": phrase},
+        )
     return redirect("organisation_members", slug=organisation.slug)
 
 
@@ -192,7 +208,9 @@ def organisation_member_remove(
     except ValidationError as error:
         _errors(request, error)
     else:
-        messages.success(request, f"{membership.user.email} is no longer a member.")
+        messages.success(
+            request, _("%(email)s is no longer a member.") % {"email": membership.user.email}
+        )
         if membership.user_id == request.user.pk:
             return redirect("dashboard")
     return redirect("organisation_members", slug=organisation.slug)
@@ -209,7 +227,9 @@ def organisation_leave(request: OrganiserRequest, slug: str) -> HttpResponse:
     except ValidationError as error:
         _errors(request, error)
         return redirect("organisation_members", slug=organisation.slug)
-    messages.success(request, f"You have left {organisation.name}.")
+    messages.success(
+        request, _("You have left %(organisation)s.") % {"organisation": organisation.name}
+    )
     return redirect("dashboard")
 
 
@@ -219,7 +239,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     visitor signs up or signs in and comes back here; a signed-in one accepts."""
     found = invitations.invitation_for_token(token)
     if found is None:
-        unknown = {"problem": "This invitation link is not valid. Check that it is whole."}
+        unknown = {"problem": _("This invitation link is not valid. Check that it is whole.")}
         return render(request, "organisations/invitation.html", unknown, status=404)
     problem = invitations.invitation_problem(found)
     if problem:
@@ -255,7 +275,12 @@ def _invitation_accept(request: HttpRequest, token: str, found: Invitation) -> H
     request.session.pop(INVITATION_SESSION_KEY, None)
     request.session.pop(INVITATION_NEXT_KEY, None)
     phrase = invitations.role_phrase(found.role)
-    messages.success(request, f"You have joined {found.organisation.name} as {phrase}.")
+    messages.success(
+        request,
+        # Translators: "You have joined Open Streets Alliance as an editor."
+        _("You have joined %(organisation)s as %(role)s.")
+        % {"organisation": found.organisation.name, "role": phrase},
+    )
     return redirect("dashboard")
 
 

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from undersigned.audit.models import AuditEntry, AuditEntryQuerySet
@@ -27,13 +29,13 @@ IP_HASH_SHOWN = 10
 
 
 class ActionFilter(forms.Form):
-    action = forms.ChoiceField(label="Action", required=False)
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
 
     def __init__(self, data: QueryDict, *, actions: Sequence[str]) -> None:
         super().__init__(data)
         field = self.fields["action"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "Every action"), *((action, action) for action in actions)]
+        field.choices = [("", _("Every action")), *((action, action) for action in actions)]
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def organisation_audit(request: OrganiserRequest, slug: str) -> HttpResponse:
 @never_cache
 def audit_all(request: OrganiserRequest) -> HttpResponse:
     if not request.user.is_staff:
-        raise PermissionDenied("Only the site's operators may read the whole audit log.")
+        raise PermissionDenied(_("Only the site's operators may read the whole audit log."))
     return _log_page(request, AuditEntry.objects.all(), organisation=None)
 
 
@@ -102,7 +104,9 @@ def _rows(page: Page[AuditEntry], *, show_organisation: bool) -> list[Row]:
 def _organisation_name(organisation_id: int | None, names: dict[int, str]) -> str:
     if organisation_id is None:
         return ""
-    return names.get(organisation_id, f"number {organisation_id} (deleted)")
+    if organisation_id in names:
+        return names[organisation_id]
+    return _("number %(id)s (deleted)") % {"id": organisation_id}
 
 
 def detail_text(detail: object) -> str:

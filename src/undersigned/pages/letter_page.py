@@ -4,12 +4,14 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 
-from undersigned.letters.models import Letter
+from undersigned.letters.models import Letter, LetterTranslation
+from undersigned.lib.languages import switch_url
 from undersigned.signing.abuse import form_started
-from undersigned.signing.forms import SignatureForm
+from undersigned.signing.forms import SignatureForm, source_tag
 from undersigned.signing.models import Signature
 from undersigned.signing.presentation import Signatory, listing_order, signatories
 from undersigned.signing.public_count import PublicCount, Shown, count_line, public_count, shown
@@ -31,16 +33,16 @@ def count_context(count: PublicCount) -> dict[str, Any]:
 
 
 def letter_page_context(
-    letter: Letter, form: SignatureForm | None = None, *, started: str = ""
+    letter: Letter, form: SignatureForm | None = None, *, started: str = "", source: str = ""
 ) -> dict[str, Any]:
     """What the letter page shows; `started` is the stamp a re-rendered form sent back,
-    kept if it is ours (signing/abuse.py: form_started)."""
+    kept if it is ours (signing/abuse.py: form_started), and `source` the `?source=` tag
+    of the page's address, which the form carries to the signature."""
     count = public_count(letter)
-    current = letter.versions.order_by("-number").first()
+    text = letter.text_in(get_language())
     if form is None:
-        form = SignatureForm(
-            letter=letter, initial={"version": current.text_hash if current else ""}
-        )
+        initial = {"version": _version_hash(letter, text), "source": source_tag(source)}
+        form = SignatureForm(letter=letter, initial=initial)
     # Newest first would tie a new entry to the newest signer, which count steps exist
     # to prevent; those letters list their signatories by name on the signatures page.
     show_recent = count.names_revealed and not letter.count_step
@@ -48,6 +50,9 @@ def letter_page_context(
     return {
         **about_count,
         "letter": letter,
+        "text": text,
+        "text_language": text.language,
+        "read_in": _read_in(letter),
         "targets": letter.targets.all(),
         "shown_total": count.shown_total,
         "progress": count.progress,
@@ -59,9 +64,29 @@ def letter_page_context(
         "form_started": form_started(started),
         "challenge_url": reverse("letter_challenge", args=[letter.slug]),
         "all_signatures": _all_signatures(count.total, about_count["count_line"][0]),
-        "earlier_versions": max(0, letter.versions.count() - 1),
+        "earlier_versions": max(0, letter.versions.filter(language="").count() - 1),
         "story": letter_story(letter, count),
     }
+
+
+def _version_hash(letter: Letter, text: Letter | LetterTranslation) -> str:
+    """What the sign form sends back to say which text its signer read: the hash of the
+    version kept of it (letters/publishing.py), a translation's included."""
+    if isinstance(text, LetterTranslation):
+        return text.text_hash()
+    current = letter.versions.filter(language="").order_by("-number").first()
+    return current.text_hash if current else ""
+
+
+def _read_in(letter: Letter) -> list[tuple[str, str, str]]:
+    """Each language the letter can be read in, as (code, name, this page in it); empty
+    for a letter in one language."""
+    languages = letter.languages
+    if len(languages) < 2:
+        return []
+    names = dict(settings.LANGUAGES)
+    path = letter.get_absolute_url()
+    return [(code, names.get(code, code), switch_url(path, code)) for code in languages]
 
 
 def _all_signatures(total: int, shown_total: Shown) -> str:

@@ -13,6 +13,7 @@ from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -114,33 +115,35 @@ def _decide(
     try:
         if decision == "approve":
             review.review_approve(letter=letter, by=by, request=request)
-            return f"“{letter.title}” is approved and open for signatures."
+            return _("“%(title)s” is approved and open for signatures.") % {"title": letter.title}
         if decision == "reject" and reject_form.is_valid():
             note = reject_form.cleaned_data["note"]
             review.review_reject(letter=letter, by=by, note=note, request=request)
-            return f"“{letter.title}” is sent back to its organisers."
+            return _("“%(title)s” is sent back to its organisers.") % {"title": letter.title}
         if decision == "dismiss":
             dismissed = review.reports_dismiss(letter=letter, by=by, request=request)
-            return (
-                f"{dismissed} report{'s' if dismissed != 1 else ''} dismissed; the letter stays up."
-            )
+            return ngettext(
+                "%(count)s report dismissed; the letter stays up.",
+                "%(count)s reports dismissed; the letter stays up.",
+                dismissed,
+            ) % {"count": dismissed}
         if decision == "take_down" and takedown_form.is_valid():
             reason = takedown_form.cleaned_data["reason"]
             review.takedown(letter=letter, by=by, reason=reason, request=request)
-            return f"“{letter.title}” is taken down."
+            return _("“%(title)s” is taken down.") % {"title": letter.title}
         if decision in ("uphold", "refuse"):
             appeal = letter.appeals.filter(decided_at__isnull=True).first()
             if appeal is None:
-                raise ValidationError("There is no appeal waiting on this letter.")
+                raise ValidationError(_("There is no appeal waiting on this letter."))
             upheld = decision == "uphold"
             review.appeal_decide(appeal=appeal, by=by, upheld=upheld, request=request)
             return (
-                "The appeal is upheld: the letter is back up."
+                _("The appeal is upheld: the letter is back up.")
                 if upheld
-                else ("The appeal is refused: the letter stays down.")
+                else _("The appeal is refused: the letter stays down.")
             )
         if decision not in DECISIONS:
-            messages.error(request, "Choose a decision.")
+            messages.error(request, _("Choose a decision."))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -196,8 +199,8 @@ def letter_appeal(request: OrganiserRequest, slug: str) -> HttpResponse:
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, "Your appeal is sent to the platform's moderators.")
+            messages.success(request, _("Your appeal is sent to the platform's moderators."))
     else:
         for problem in form.errors.get("text", []):
-            messages.error(request, f"Appeal not sent: {problem}")
+            messages.error(request, _("Appeal not sent: %(problem)s") % {"problem": problem})
     return redirect("dashboard")

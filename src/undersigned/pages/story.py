@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from undersigned.deliveries.models import Delivery, Response
 from undersigned.letters.models import Letter
@@ -49,7 +50,8 @@ STORY_SECONDS = 60
 
 
 def letter_story(letter: Letter, count: PublicCount) -> Story:
-    key = f"story:{letter.pk}:{letter.story_version}"
+    # Rendered in the page's language, so kept once per language.
+    key = f"story:{letter.pk}:{letter.story_version}:{get_language()}"
     story: Story | None = cache.get(key)
     if story is None:
         story = _story(letter)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import audit_views, review_views, views
+from . import audit_views, numbers_views, review_views, views
 
 # What the privacy pages say of this site's settings; a template calls each when it renders.
 KEPT = {
@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/letters/<slug:slug>/preview/", views.letter_preview, name="letter_preview"),
+    path(
+        "dashboard/letters/<slug:slug>/numbers/",
+        numbers_views.letter_numbers_page,
+        name="letter_numbers",
+    ),
     path(
         "dashboard/organisations/<slug:slug>/audit/",
         audit_views.organisation_audit,

@@ -7,20 +7,29 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from undersigned.letters.access import letter_for_member, public_letter
-from undersigned.letters.models import Letter
+from undersigned.letters.models import Letter, LetterVersion
 from undersigned.lib.caching import cacheable
 from undersigned.lib.challenge import challenge_new
 from undersigned.lib.client_ip import client_ip
 from undersigned.lib.email_address import email_domain
+from undersigned.lib.languages import translated_path
 from undersigned.lib.network import address_hash, subnet_hash
 from undersigned.lib.origin import is_same_origin
 from undersigned.lib.page_cache import page_cached
@@ -37,7 +46,7 @@ from undersigned.signing.abuse import (
 )
 from undersigned.signing.counts import letter_count_fresh
 from undersigned.signing.forms import SignatureForm
-from undersigned.signing.presentation import signatories
+from undersigned.signing.presentation import Audience, signatories
 from undersigned.signing.public_count import public_count, shown
 from undersigned.signing.signatures import signature_create
 from undersigned.signing.views import refuse
@@ -50,6 +59,7 @@ from .letter_page import (
     letter_page_context,
     listed_signatures,
 )
+from .numbers import letter_numbers
 
 SIGNATURES_PER_PAGE = 50
 
@@ -65,7 +75,10 @@ def home(request: HttpRequest) -> HttpResponseBase:
 
 def letter_detail(request: HttpRequest, slug: str) -> HttpResponseBase:
     letter = public_letter(slug)
-    return _page(render(request, "letters/letter_detail.html", letter_page_context(letter)))
+    # A page whose address carries a `?source=` tag is never kept by the page cache, which
+    # keeps only addresses without a query (lib/page_cache.py), so its form can carry it.
+    context = letter_page_context(letter, source=request.GET.get("source", ""))
+    return _page(render(request, "letters/letter_detail.html", context))
 
 
 @csrf_exempt  # public pages carry no per-visitor token; see is_same_origin
@@ -96,6 +109,7 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             ip_hash=address_hash(ip),
             subnet_hash=subnet_hash(ip),
             suspect=suspect_codes(suspicions),
+            language=get_language(),
         )
         try:
             signature_create(letter=letter, data=kept)
@@ -114,7 +128,7 @@ def _refused_for_now(request: HttpRequest) -> HttpResponse:
     return response
 
 
-CHALLENGE_NEEDED = _lazy(
+CHALLENGE_NEEDED = gettext_lazy(
     "Many signatures are coming from your network just now, so your browser must first "
     "solve a short puzzle. With JavaScript on, it does so by itself in a few seconds; "
     "otherwise, try again later."
@@ -160,6 +174,9 @@ def letter_count_json(request: HttpRequest, slug: str) -> HttpResponseBase:
             "total_signatures": letter.stepped(count.total),
             "verified": letter.stepped(count.verified),
             "display": letter.shown_number(count.total),
+            # "signature" or "signatures" in the request's language, as the page says it
+            # beside the number (ngettext, through NOUNS).
+            "label": shown(letter, count.total, "signature").label,
             "goal": letter.goal,
         }
     )
@@ -198,12 +215,16 @@ def letter_signatures(request: HttpRequest, slug: str) -> HttpResponseBase:
             context["institution_count"] = shown(
                 letter, count.signatures_from(institution), "signature"
             )
+    # The chart, the map and their tables, on the whole list's first page only: another
+    # page, or one institution's signatories, would only repeat them.
+    if not institution and (context["page"] is None or context["page"].number == 1):
+        context["numbers"] = letter_numbers(count, Audience.PUBLIC)
     return _page(render(request, "letters/letter_signatures.html", context), seconds=5)
 
 
 def letter_versions(request: HttpRequest, slug: str) -> HttpResponseBase:
     letter = public_letter(slug)
-    context = {"letter": letter, "versions": letter.versions.all()}
+    context = {"letter": letter, "versions": _versions(letter)}
     return _page(render(request, "letters/letter_versions.html", context), seconds=60)
 
 
@@ -223,3 +244,45 @@ def letter_preview(request: OrganiserRequest, slug: str) -> HttpResponse:
         "can_edit": may(role, Action.EDIT),
     }
     return render(request, "letters/editor/preview.html", context)
+
+
+def _versions(letter: Letter) -> list[tuple[LetterVersion, str, bool]]:
+    """Each version, newest first, with the name of its language where it is a
+    translation's, and whether it is the current text in its language."""
+    names = dict(settings.LANGUAGES)
+    versions = list(letter.versions.all())
+    newest: dict[str, int] = {}
+    for version in versions:
+        newest.setdefault(version.language, version.number)
+    return [
+        (
+            version,
+            names.get(version.language, "") if version.language else "",
+            newest[version.language] == version.number,
+        )
+        for version in versions
+    ]
+
+
+def language_choose(request: HttpRequest, code: str) -> HttpResponse:
+    """The switcher's link: remember the language chosen (only its code, in a cookie) and
+    show the page the visitor was on in it (lib/languages.py)."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404("No such language.")
+    wanted = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        wanted = translated_path("/", code)
+    response = HttpResponseRedirect(wanted)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path="/",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite="Lax",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 from undersigned.letters.models import Eligibility, Letter
 from undersigned.lib.challenge import challenge_verify
@@ -64,11 +65,11 @@ class Suspect(StrEnum):
 
 # What each code means, for the moderators' pages.
 SUSPECT_REASONS = {
-    Suspect.HONEYPOT: "The hidden field only a script fills in was filled in.",
-    Suspect.TOO_FAST: "The form was sent sooner than a person can fill it in.",
-    Suspect.NO_FORM: "The form was not sent from one of our pages.",
-    Suspect.SUBNET_BURST: "A burst of signatures came from its subnet.",
-    Suspect.DOMAIN_TRENDING: "Its address domain was trending on the letter.",
+    Suspect.HONEYPOT: _("The hidden field only a script fills in was filled in."),
+    Suspect.TOO_FAST: _("The form was sent sooner than a person can fill it in."),
+    Suspect.NO_FORM: _("The form was not sent from one of our pages."),
+    Suspect.SUBNET_BURST: _("A burst of signatures came from its subnet."),
+    Suspect.DOMAIN_TRENDING: _("Its address domain was trending on the letter."),
 }
 
 

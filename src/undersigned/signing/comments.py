@@ -10,6 +10,7 @@ most, so a change shows within that time, as a hold's does.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from undersigned.accounts.models import User
 from undersigned.audit.log import audit_record
@@ -48,7 +49,7 @@ def _comment_move(
         )
         if not moved:
             raise ValidationError(
-                "This comment was withdrawn, or a moderator changed it meanwhile.",
+                _("This comment was withdrawn, or a moderator changed it meanwhile."),
                 code="state",
             )
         was = signature.comment_state

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from undersigned.lib.email_address import email_key
 from undersigned.mail.messages import Outcome, message_build, message_send_once
@@ -26,8 +27,11 @@ def signer_email_send(signature: Signature, purpose: Purpose, *, key: str) -> Ou
     to = recipient(signature, purpose)
     if not to:
         return None
-    context = _context(signature, requested=purpose == Purpose.MANAGE_LINK)
-    return message_send_once(message_build(TEMPLATES[purpose], to=to, context=context), key=key)
+    # In the language the signer read the letter in, links included.
+    with translation.override(signature.language or settings.LANGUAGE_CODE):
+        context = _context(signature, requested=purpose == Purpose.MANAGE_LINK)
+        message = message_build(TEMPLATES[purpose], to=to, context=context)
+    return message_send_once(message, key=key)
 
 
 def _context(signature: Signature, *, requested: bool) -> dict[str, object]:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from django.contrib.auth.decorators import login_required
 from django.db.models.base import ModelState
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 
 from undersigned.letters.access import letter_for_member
@@ -17,19 +18,23 @@ from .models import Signature, SignatureQuerySet
 from .presentation import Audience, Signatory, listing_order, signatories
 from .public_count import names_revealed
 
-# (heading, what it holds); the postal code only where the letter asks for it.
+# (heading, what it holds); the postal code only where the letter asks for it. A heading
+# is the column's name here, in English, and translated only in the file's header row.
 COLUMNS: list[tuple[str, Callable[[Signatory], str]]] = [
-    ("Name", lambda shown: shown.name),
-    ("Verification", lambda shown: shown.level),
-    ("Institution (verified)", lambda shown: shown.institution),
-    ("Affiliation (claimed)", lambda shown: shown.claimed_affiliation),
-    ("Title", lambda shown: shown.title),
-    ("Department", lambda shown: shown.department),
-    ("Location", lambda shown: shown.location),
-    ("Country", lambda shown: shown.country),
-    ("Postal code", lambda shown: shown.postal_code),
-    ("Comment", lambda shown: shown.comment),
-    ("Confirmed on", lambda shown: shown.confirmed_on.isoformat() if shown.confirmed_on else ""),
+    (gettext_noop("Name"), lambda shown: shown.name),
+    (gettext_noop("Verification"), lambda shown: shown.level),
+    (gettext_noop("Institution (verified)"), lambda shown: shown.institution),
+    (gettext_noop("Affiliation (claimed)"), lambda shown: shown.claimed_affiliation),
+    (gettext_noop("Title"), lambda shown: shown.title),
+    (gettext_noop("Department"), lambda shown: shown.department),
+    (gettext_noop("Location"), lambda shown: shown.location),
+    (gettext_noop("Country"), lambda shown: shown.country),
+    (gettext_noop("Postal code"), lambda shown: shown.postal_code),
+    (gettext_noop("Comment"), lambda shown: shown.comment),
+    (
+        gettext_noop("Confirmed on"),
+        lambda shown: shown.confirmed_on.isoformat() if shown.confirmed_on else "",
+    ),
 ]
 # What the presenter (presentation.signatory) reads of a signature, and nothing more.
 SHOWN_FIELDS = (
@@ -84,7 +89,7 @@ def signatories_csv(
     writer = csv.writer(_Line())
     columns = _columns(letter, audience)
     # The mark tells spreadsheets the file is UTF-8.
-    yield "\ufeff" + writer.writerow([heading for heading, _value in columns])
+    yield "\ufeff" + writer.writerow([gettext(heading) for heading, _value in columns])
     if not names_revealed(letter):
         return
     values = [value for _heading, value in columns]

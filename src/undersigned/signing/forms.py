@@ -1,3 +1,4 @@
+import re
 import unicodedata
 from typing import Any
 
@@ -39,6 +40,16 @@ def reject_control_characters(value: str, *, multiline: bool = False) -> None:
     allowed = JOINERS | ({"\n", "\r", "\t"} if multiline else set())
     if any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed for ch in value):
         raise ValidationError(_("Remove the invisible control characters."), code="control")
+
+
+SOURCE_MAX_LENGTH = 40  # Signature.source
+NOT_IN_SOURCE = re.compile(r"[^a-z0-9_-]")
+
+
+def source_tag(value: str) -> str:
+    """A `?source=` tag as organisers read it in their numbers: lower case letters, digits,
+    "-" and "_", at most 40 of them; anything else is dropped ("News Letter!" → "newsletter")."""
+    return NOT_IN_SOURCE.sub("", value.lower())[:SOURCE_MAX_LENGTH]
 
 
 # The field a refusal from signature_create is about, by its code; others are the form's.
@@ -124,6 +135,9 @@ class SignatureForm(FocusFirstError):
         # Which text the signer saw; an unknown value falls back to the current version, since
         # an error on a hidden field is one the signer could neither see nor fix.
         self.fields["version"] = forms.CharField(widget=forms.HiddenInput, required=False)
+        # The `?source=` tag of the link that brought the signer (a newsletter, a share),
+        # carried from the letter page's address; cleaned, never refused, for the same reason.
+        self.fields["source"] = forms.CharField(widget=forms.HiddenInput, required=False)
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
@@ -136,6 +150,9 @@ class SignatureForm(FocusFirstError):
                 except ValidationError as error:
                     self.add_error(name, error)
         return cleaned
+
+    def clean_source(self) -> str:
+        return source_tag(self.cleaned_data.get("source", ""))
 
     def add_refusal(self, error: ValidationError) -> None:
         """Show a refusal of the signature at the field it is about."""
@@ -152,6 +169,7 @@ class SignatureForm(FocusFirstError):
             consent_updates=data["consent_updates"],
             contact_email=data.get("contact_email", "").strip(),
             text_hash=data.get("version", "")[:64],
+            source=data.get("source", ""),
             details={name: data[name].strip() for name in POLICY_FIELDS if name in data},
         )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from .counts import count_forget
 from .events import event_record, events_record
@@ -44,11 +45,12 @@ def _signature_move(signature_id: int, kind: EventKind) -> Signature:
     with transaction.atomic():
         signature = Signature.objects.select_for_update().filter(pk=signature_id).first()
         if signature is None:
-            raise ValidationError("This signature was withdrawn.", code="withdrawn")
+            raise ValidationError(_("This signature was withdrawn."), code="withdrawn")
         if signature.state not in starts:
             raise ValidationError(
-                f"A signature that is {signature.get_state_display().lower()} cannot be "
-                f"{kind.label.lower()}.",
+                # Translators: "A signature that is counted cannot be cleared."
+                _("A signature that is %(state)s cannot be %(change)s.")
+                % {"state": signature.get_state_display().lower(), "change": kind.label.lower()},
                 code="state",
             )
         was_counted = signature.is_counted

@@ -2,34 +2,36 @@ from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from undersigned.letters.models import Display, Letter, LetterVersion
 from undersigned.lib.email_address import CANONICAL_RULES
 
 
 class CommentState(models.TextChoices):
-    NONE = "", "No comment"
-    SHOWN = "shown", "Shown"
-    WAITING = "waiting", "Waiting for a moderator"
-    HIDDEN = "hidden", "Hidden by a moderator"
+    NONE = "", _("No comment")
+    SHOWN = "shown", pgettext_lazy("comment", "Shown")
+    WAITING = "waiting", _("Waiting for a moderator")
+    HIDDEN = "hidden", _("Hidden by a moderator")
 
 
 class Level(models.TextChoices):
     """How far a signature has been proven: its verification level."""
 
-    PENDING = "pending", "Pending"
-    CONFIRMED = "confirmed", "Confirmed"
-    VERIFIED = "verified", "Verified"
+    PENDING = "pending", pgettext_lazy("signature", "Pending")
+    CONFIRMED = "confirmed", pgettext_lazy("signature", "Confirmed")
+    VERIFIED = "verified", pgettext_lazy("signature", "Verified")
 
 
 class State(models.TextChoices):
     """Whether a signature counts. Only a confirmed signature can be counted, held or
     invalidated; withdrawal deletes the row."""
 
-    PENDING = "pending", "Pending"
-    COUNTED = "counted", "Counted"
-    HELD = "held", "Held as suspect"
-    INVALIDATED = "invalidated", "Invalidated"
+    PENDING = "pending", pgettext_lazy("signature", "Pending")
+    COUNTED = "counted", pgettext_lazy("signature", "Counted")
+    HELD = "held", pgettext_lazy("signature", "Held as suspect")
+    INVALIDATED = "invalidated", pgettext_lazy("signature", "Invalidated")
 
 
 class SignatureQuerySet(models.QuerySet["Signature"]):
@@ -102,6 +104,12 @@ class Signature(models.Model):
         max_length=10, choices=CommentState.choices, default=CommentState.NONE, blank=True
     )
     display = models.CharField(max_length=20, choices=Display.choices, default=Display.FULL)
+    # The language the signer read the letter in (a code of LANGUAGES): their emails are in
+    # it, and the delivery says which translation each signature was given to.
+    language = models.CharField(max_length=10, blank=True)
+    # Where the signer came from: the `?source=` tag of the link they followed, as the
+    # organisers named it ("" if none). Shown to organisers only, as counts.
+    source = models.CharField(max_length=40, blank=True)
 
     consent_updates = models.BooleanField(default=False)
     consent_wording = models.TextField(blank=True, help_text="Exactly what the signer agreed to.")
@@ -204,17 +212,17 @@ class ConfirmationQuota(models.Model):
 
 
 class EventKind(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed"
-    VERIFIED = "verified", "Confirmed and verified"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    HELD = "held", "Held as suspect"
-    CLEARED = "cleared", "Cleared"
-    INVALIDATED = "invalidated", "Invalidated"
+    CONFIRMED = "confirmed", pgettext_lazy("signature", "Confirmed")
+    VERIFIED = "verified", pgettext_lazy("signature", "Confirmed and verified")
+    WITHDRAWN = "withdrawn", pgettext_lazy("signature", "Withdrawn")
+    HELD = "held", pgettext_lazy("signature", "Held as suspect")
+    CLEARED = "cleared", pgettext_lazy("signature", "Cleared")
+    INVALIDATED = "invalidated", pgettext_lazy("signature", "Invalidated")
     # An invalidation undone: the signature is back in the state it had (counted or held).
-    RESTORED = "restored", "Restored"
+    RESTORED = "restored", pgettext_lazy("signature", "Restored")
     # Its personal data erased, at the signer's request or once the letter's retention
     # ended (signing/privacy.py); the count does not move.
-    ERASED = "erased", "Personal data erased"
+    ERASED = "erased", _("Personal data erased")
 
 
 class SignatureEvent(models.Model):

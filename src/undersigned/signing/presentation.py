@@ -18,6 +18,7 @@ from enum import Enum
 
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from undersigned.letters.models import Display, Eligibility, Letter
 
@@ -58,7 +59,8 @@ class Signatory:
 
 
 # Level.label by value, read once a signatory: get_level_display() costs more than the rest
-# of the presenter when an export shows a million. A label is translated when it is shown.
+# of the presenter when an export shows a million. A label is translated as each signatory
+# is made, into the language of the page or file it is made for.
 LEVEL_LABELS = dict(Level.choices)
 
 
@@ -72,8 +74,8 @@ def signatory(signature: Signature, audience: Audience = Audience.PUBLIC) -> Sig
     # A date would tie an entry to a moment, which count steps exist to prevent.
     dated = more and not letter.count_step and signature.confirmed_at is not None
     return Signatory(
-        name="Anonymous" if anonymous or not signature.name else signature.name,
-        level=LEVEL_LABELS.get(signature.level, signature.level),
+        name=_("Anonymous") if anonymous or not signature.name else signature.name,
+        level=str(LEVEL_LABELS.get(signature.level, signature.level)),
         verified=verified,
         verification=_verification(signature) if verified else "",
         institution=signature.institution,
@@ -118,7 +120,9 @@ def _comment(signature: Signature) -> str:
 
 
 def _verification(signature: Signature) -> str:
-    return f"Verified · {signature.institution}" if signature.institution else "Verified employee"
+    if signature.institution:
+        return _("Verified · %(institution)s") % {"institution": signature.institution}
+    return _("Verified employee")
 
 
 def _claimed(signature: Signature) -> str:

@@ -50,12 +50,16 @@ class SignatureInput:
     consent_updates: bool
     contact_email: str = ""
     text_hash: str = ""
+    # The language of the page the signer read (a code of LANGUAGES; "" for the default).
+    language: str = ""
     details: dict[str, str] = field(default_factory=dict)
     # Where it came from, as keyed hashes only (lib/network.py), and the codes of the
     # abuse rules it tripped (abuse.py): a suspect signature is held when confirmed.
     ip_hash: str = ""
     subnet_hash: str = ""
     suspect: str = ""
+    # The `?source=` tag of the link the signer followed, as forms.source_tag leaves it.
+    source: str = ""
 
 
 def signature_create(*, letter: Letter, data: SignatureInput) -> Signature:
@@ -107,12 +111,14 @@ def signature_build(*, letter: Letter, data: SignatureInput) -> Signature:
         email_domain=email_domain(data.email),
         contact_email=data.contact_email,
         display=data.display,
+        language=data.language or settings.LANGUAGE_CODE,
         consent_updates=data.consent_updates,
         consent_wording=letter.consent_wording if data.consent_updates else "",
         consent_at=now if data.consent_updates else None,
         ip_hash=data.ip_hash,
         subnet_hash=data.subnet_hash,
         suspect=data.suspect,
+        source=data.source,
         comment_state=_comment_state(letter, data.details.get("comment", "")),
         **data.details,
     )
@@ -178,15 +184,16 @@ _versions_seen: Memo[tuple[int, str], LetterVersion] = Memo(lambda: settings.LET
 
 
 def _version_seen(letter: Letter, text_hash: str) -> LetterVersion:
-    """The version whose text the signer was shown, or the current one if unknown; read
-    at most once in LETTER_CACHE_SECONDS by each process, as the letter is."""
+    """The version whose text the signer was shown (a translation's among them), or the
+    current one of the letter's own text if unknown; read at most once in
+    LETTER_CACHE_SECONDS by each process, as the letter is."""
     return _versions_seen.get((letter.pk, text_hash), lambda: _version_read(letter, text_hash))
 
 
 def _version_read(letter: Letter, text_hash: str) -> LetterVersion:
     versions = LetterVersion.objects.filter(letter=letter)
     seen = versions.filter(text_hash=text_hash).first() if text_hash else None
-    current = seen or versions.order_by("-number").first()
+    current = seen or versions.filter(language="").order_by("-number").first()
     if current is None:
         raise ValidationError(_("This letter is not open for signatures."), code="closed")
     return current

@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils import translation
 
 from undersigned.mail.lists import list_headers, sender_on_behalf_of
-from undersigned.mail.messages import message_render
+from undersigned.mail.messages import Rendered, message_render
 from undersigned.signing.tokens import unsubscribe_token
 
 from .models import Update
@@ -26,9 +27,20 @@ class UpdateMail:
     sent); each message differs only in its unsubscribe link."""
 
     def __init__(self, update: Update) -> None:
-        letter = update.letter
-        self.organisation = letter.organisation
-        self.rendered = message_render(
+        self.update = update
+        self.organisation = update.letter.organisation
+        # Rendered once per language its recipients read (Signature.language).
+        self._rendered: dict[str, Rendered] = {}
+
+    def rendered(self, language: str) -> Rendered:
+        if language not in self._rendered:
+            with translation.override(language):
+                self._rendered[language] = self._render()
+        return self._rendered[language]
+
+    def _render(self) -> Rendered:
+        update, letter = self.update, self.update.letter
+        return message_render(
             TEMPLATE,
             {
                 "update": update,
@@ -43,22 +55,30 @@ class UpdateMail:
                 "unsubscribe_url": PLACEHOLDER,
             },
         )
-        self.sender = sender_on_behalf_of(self.organisation.name)
 
-    def to(self, address: str, *, address_key: str) -> EmailMultiAlternatives:
-        """The whole message for one address: the same for a signer, a test and the preview."""
+    def to(self, address: str, *, address_key: str, language: str = "") -> EmailMultiAlternatives:
+        """The whole message for one address, in the language its signer read the letter in
+        (the site's default for a test and the preview): the same for all three."""
         organisation = self.organisation
-        unsubscribe = unsubscribe_url(organisation.pk, address_key)
-        headers = list_headers(
-            list_name=f"Updates from {organisation.name}",
-            list_slug=organisation.slug,
-            unsubscribe_url=unsubscribe,
-        )
-        return self.rendered.replaced(PLACEHOLDER, unsubscribe).message(
-            to=address,
-            headers=headers,
-            from_email=self.sender,
-            reply_to=organisation.contact_email,
+        language = language or settings.LANGUAGE_CODE
+        with translation.override(language):
+            unsubscribe = unsubscribe_url(organisation.pk, address_key)
+            headers = list_headers(
+                list_name=translation.gettext("Updates from %(organisation)s")
+                % {"organisation": organisation.name},
+                list_slug=organisation.slug,
+                unsubscribe_url=unsubscribe,
+            )
+            sender = sender_on_behalf_of(organisation.name)
+        return (
+            self.rendered(language)
+            .replaced(PLACEHOLDER, unsubscribe)
+            .message(
+                to=address,
+                headers=headers,
+                from_email=sender,
+                reply_to=organisation.contact_email,
+            )
         )
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from undersigned.background.recurring import recurring_next, recurring_start
@@ -64,7 +65,8 @@ def milestone_reach(letter: Letter, total: int) -> Milestone | None:
             update = Update.objects.create(
                 letter=letter,
                 kind=Kind.MILESTONE,
-                subject=f"{goal:,} people have signed “{letter.title}”",
+                subject=_("%(goal)s people have signed “%(title)s”")
+                % {"goal": f"{goal:,}", "title": letter.title},
                 body=_milestone_body(goal, rises_to),
             )
             milestone = Milestone.objects.create(
@@ -87,12 +89,14 @@ def milestone_reach(letter: Letter, total: int) -> Milestone | None:
 
 def _milestone_body(goal: int, rises_to: int | None) -> str:
     lines = [
-        f"Thank you: together we reached our goal of {goal:,} signatures.",
+        _("Thank you: together we reached our goal of %(goal)s signatures.")
+        % {"goal": f"{goal:,}"},
         "",
     ]
     if rises_to:
         lines.append(
-            f"Our next goal is {rises_to:,}. Please share the letter with one more person."
+            _("Our next goal is %(goal)s. Please share the letter with one more person.")
+            % {"goal": f"{rises_to:,}"}
         )
     return "\n".join(lines)
 

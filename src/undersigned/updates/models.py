@@ -1,21 +1,23 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from undersigned.letters.models import Letter
 from undersigned.lib.markdown import render_markdown
 
 
 class Kind(models.TextChoices):
-    NEWS = "news", "News"
-    MILESTONE = "milestone", "Milestone"
-    RESPONSE = "response", "A target's response"
+    NEWS = "news", _("News")
+    MILESTONE = "milestone", _("Milestone")
+    RESPONSE = "response", _("A target's response")
 
 
 class UpdateStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
+    DRAFT = "draft", pgettext_lazy("update", "Draft")
+    SENDING = "sending", pgettext_lazy("update", "Sending")
+    SENT = "sent", pgettext_lazy("update", "Sent")
 
 
 class UpdateQuerySet(models.QuerySet["Update"]):

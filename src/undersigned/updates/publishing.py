@@ -4,6 +4,7 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from undersigned.accounts.models import User
 
@@ -22,7 +23,7 @@ def update_send(update: Update) -> None:
             status=UpdateStatus.SENDING, sent_at=timezone.now()
         )
         if not started:
-            raise AlreadySent(f"“{update.subject}” was sent already.")
+            raise AlreadySent(_("“%(subject)s” was sent already.") % {"subject": update.subject})
         update.letter.story_changed()
         list_recipients.enqueue(update.pk)
     update.refresh_from_db()

@@ -192,6 +192,7 @@ class _Sender:
     def __init__(self, update: Update) -> None:
         self.update = update
         self.mail = UpdateMail(update)
+        self.languages: dict[int, str] = {}  # of the signatures of the batch being sent
         self.connection: BaseEmailBackend | None = None
         self.open = ExitStack()
 
@@ -221,7 +222,8 @@ class _Sender:
     def _addresses(self, batch: list[UpdateRecipient]) -> dict[int, str]:
         """What the rule allows now for each row's signature; a withdrawn one is missing."""
         letter = self.update.letter
-        signatures = Signature.objects.filter(pk__in=[row.signature_id for row in batch])
+        signatures = list(Signature.objects.filter(pk__in=[row.signature_id for row in batch]))
+        self.languages = {signature.pk: signature.language for signature in signatures}
         return update_addresses(letter, signatures)
 
     def _send_one(self, row: UpdateRecipient, address: str) -> None:
@@ -229,7 +231,8 @@ class _Sender:
             # Withdrawn, unsubscribed or no longer counted since the list was made.
             _record(row, RecipientStatus.SKIPPED)
             return
-        message = self.mail.to(address, address_key=row.address_key)
+        language = self.languages.get(row.signature_id, "")
+        message = self.mail.to(address, address_key=row.address_key, language=language)
         key = f"update:{self.update.pk}:{row.address_key}"
         message.extra_headers["Message-ID"] = message_id(key)
         refusal = message_deliver(self._connection(), message, key=key)

@@ -10,6 +10,7 @@ from django.contrib.syndication.views import Feed
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -65,7 +66,7 @@ def update_new(request: OrganiserRequest, slug: str) -> HttpResponse:
 def update_edit(request: OrganiserRequest, pk: int) -> HttpResponse:
     update, _role = _member_update(request, pk, Action.SEND_UPDATE)
     if not update.is_draft:
-        messages.error(request, "This update was sent: it can no longer change.")
+        messages.error(request, _("This update was sent: it can no longer change."))
         return redirect("update_organiser", pk=update.pk)
     return _editor(request, update)
 
@@ -74,7 +75,7 @@ def _editor(request: OrganiserRequest, update: Update) -> HttpResponse:
     form = UpdateForm(request.POST if request.method == "POST" else None, instance=update)
     if form.is_valid():
         form.save()
-        messages.success(request, "Saved. This is how signers will receive it.")
+        messages.success(request, _("Saved. This is how signers will receive it."))
         return redirect("update_organiser", pk=update.pk)
     return render(request, "updates/edit.html", {"form": form, "letter": update.letter})
 
@@ -122,7 +123,9 @@ def update_progress_json(request: OrganiserRequest, pk: int) -> JsonResponse:
 def update_test(request: OrganiserRequest, pk: int) -> HttpResponse:
     update, _role = _member_update(request, pk, Action.SEND_UPDATE)
     update_test_send(update, request.user)
-    messages.success(request, f"A test is on its way to {request.user.email}.")
+    messages.success(
+        request, _("A test is on its way to %(email)s.") % {"email": request.user.email}
+    )
     return redirect("update_organiser", pk=update.pk)
 
 
@@ -144,7 +147,7 @@ def update_send_view(request: OrganiserRequest, pk: int) -> HttpResponse:
     except AlreadySent as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Sending. The numbers below follow it.")
+        messages.success(request, _("Sending. The numbers below follow it."))
     return redirect("update_organiser", pk=update.pk)
 
 
@@ -173,13 +176,16 @@ class LetterUpdatesFeed(Feed[Update, Letter]):
         return public_letter(slug)
 
     def title(self, letter: Letter) -> str:
-        return f"Updates: {letter.title}"
+        return _("Updates: %(title)s") % {"title": letter.title}
 
     def link(self, letter: Letter) -> str:
         return letter.get_absolute_url()
 
     def subtitle(self, letter: Letter) -> str:
-        return f"What {letter.organisation.name} tells the signers of “{letter.title}”."
+        return _("What %(organisation)s tells the signers of “%(title)s”.") % {
+            "organisation": letter.organisation.name,
+            "title": letter.title,
+        }
 
     def items(self, letter: Letter) -> list[Update]:
         return list(letter.updates.published().select_related("letter")[:50])

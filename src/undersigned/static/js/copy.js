@@ -1,5 +1,6 @@
 // A "Copy" button beside an address to share. The page works without it: the button
-// stays hidden and the address is text to select.
+// stays hidden and the address is text to select. What it says comes from the button's
+// data attributes, in the page's language.
 (function () {
   var buttons = document.querySelectorAll("button[data-copy]");
   Array.prototype.forEach.call(buttons, function (button) {
@@ -12,16 +13,16 @@
     function copySelected() {
       field.select();
       try {
-        if (document.execCommand("copy")) return say("Copied the address.");
+        if (document.execCommand("copy")) return say(button.dataset.copied);
       } catch (error) {}
-      say("The address is selected: copy it with Ctrl+C, or ⌘C on a Mac.");
+      say(button.dataset.selected);
     }
     field.addEventListener("focus", function () { field.select(); });
     button.addEventListener("click", function () {
       field.select();
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(field.value).then(function () {
-          say("Copied the address.");
+          say(button.dataset.copied);
         }, copySelected);
       } else {
         copySelected();

@@ -7,9 +7,11 @@
     event.preventDefault();
     var error = event.detail && event.detail.exception;
     var cancelled = error && error.name === "NotAllowedError";
+    // The words come from the status element's data attributes, in the page's language.
+    var detail = error && error.message ? " (" + error.message + ")" : "";
     status.textContent = cancelled
-      ? "The passkey was not used: the request was cancelled or timed out. Try again."
-      : "The passkey did not work in this browser" + (error && error.message ? " (" + error.message + ")" : "") + ". Try again, or use another way.";
+      ? status.dataset.cancelled
+      : status.dataset.failed + detail;
     status.hidden = false;
   });
 })();
