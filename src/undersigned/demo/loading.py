@@ -28,6 +28,7 @@ from undersigned.letters.models import (
     Eligibility,
     FieldRule,
     Letter,
+    LetterTranslation,
     LetterVersion,
     Takedown,
     Target,
@@ -131,6 +132,37 @@ We write to our own institutions, and to the governments that fund us, to say pl
 we will not take part.
 """
 
+# The petition in Spanish, which many of the people on Harbour Street read first.
+PETITION_SPANISH = {
+    "title": "Northwind: abandonen el contrato de reconocimiento facial de Harbour Street",
+    "body": """\
+Northwind Systems fabrica el software que hace funcionar nuestros autobuses, nuestras
+bibliotecas y nuestras escuelas. La primavera pasada firmó, sin hacer ruido, un contrato
+para suministrar análisis de reconocimiento facial a la nueva red de cámaras de la ciudad.
+
+Nadie que camina por Harbour Street aceptó ser identificado, seguido y registrado. El
+contrato se firmó sin consulta pública, y el ayuntamiento no ha publicado sus condiciones.
+
+**Pedimos a Northwind que abandone este contrato**, como ya han hecho otras empresas del
+sector, y que se comprometa públicamente a no vender vigilancia biométrica a las
+autoridades públicas.
+""",
+    "demands": "Retirarse del contrato de análisis de cámaras de Harbour Street.\n"
+    "Publicar todo contrato de análisis biométrico con autoridades públicas.\n"
+    "Comprometerse a no vender vigilancia biométrica a las autoridades públicas.",
+}
+# Where the petition's signers are, and the language each read it in: a map with a few
+# countries, some of them too small a group to show exactly.
+PETITION_COUNTRIES = [
+    ("United Kingdom", "en", 70),
+    ("Spain", "es", 9),
+    ("Mexico", "es", 6),
+    ("Ireland", "en", 6),
+    ("Colombia", "es", 4),
+    ("France", "en", 3),
+    ("Germany", "en", 2),
+]
+
 REVIEW_SLUG = "riverside-fix-the-lifts"
 REVIEW_BODY = """\
 Both lifts at Riverside Court have been out of order for most of this year. Tenants on the
@@ -216,16 +248,19 @@ def _letter(
     targets: list[dict[str, str]],
     *,
     published: datetime,
+    translations: dict[str, dict[str, str]] | None = None,
     **fields: Any,
 ) -> tuple[Letter, bool]:
-    """The letter, published through letter_publish and then dated `published`, before
-    its first signature."""
+    """The letter, with its translations, published through letter_publish and then dated
+    `published`, before its first signature."""
     letter = Letter.objects.filter(slug=slug).first()
     if letter is not None:
         return letter, False
     letter = Letter.objects.create(slug=slug, organisation=organisation, **fields)
     for position, target in enumerate(targets):
         Target.objects.create(letter=letter, position=position, **target)
+    for language, text in (translations or {}).items():
+        LetterTranslation.objects.create(letter=letter, language=language, **text)
     letter_publish(letter=letter)
     Letter.objects.filter(pk=letter.pk).update(published_at=published)
     LetterVersion.objects.filter(letter=letter).update(created_at=published)
@@ -253,6 +288,7 @@ def _petition(organiser: User) -> Letter:
         "Publish every contract for biometric analytics with public authorities.\n"
         "Commit not to sell biometric surveillance to public authorities.",
         published=story.published,
+        translations={"es": PETITION_SPANISH},
         goal=GOAL_SIGNATURES,  # raised to 2,500 when it is reached
         ask_country=FieldRule.OPTIONAL,
         ask_postal_code=FieldRule.OPTIONAL,
@@ -260,17 +296,21 @@ def _petition(organiser: User) -> Letter:
     )
     if created:
         rng = random.Random(letter.slug)
+        # Apart, so that the signers' other choices stay as they were without countries.
+        places = random.Random(f"{letter.slug}/places")
 
         def signer(i: int) -> DemoSigner:
             # A few sign with their university address, which verifies them on any letter.
             academic = i % 25 == 7
-            details = {} if academic else {"country": "United Kingdom"}
+            country, language = _weighted(places, COUNTRY_CHOICES)
+            details = {} if academic else {"country": country}
             if i % 9 == 4:
                 details["comment"] = COMMENTS[i % len(COMMENTS)]
             return DemoSigner(
                 domain=_weighted(rng, ACADEMIC_DOMAINS) if academic else "example.org",
                 display=_display(rng, letter),
                 details=details,
+                language="en" if academic else language,
                 # Only those whose address proves nothing ask for updates: an academic who
                 # asked would have their proven address kept, to be written to.
                 consent_updates=not academic and rng.random() < 0.4,
@@ -374,9 +414,15 @@ class DemoSigner:
     details: dict[str, str]
     contact_email: str = ""
     consent_updates: bool = False
+    language: str = ""
 
 
-def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
+COUNTRY_CHOICES = [
+    ((country, language), weight) for country, language, weight in PETITION_COUNTRIES
+]
+
+
+def _weighted(rng: random.Random, choices: list[tuple[Any, int]]) -> Any:
     values, weights = zip(*choices, strict=True)
     return rng.choices(values, weights)[0]
 
@@ -419,6 +465,7 @@ def _confirmations(
             display=signer.display,
             consent_updates=signer.consent_updates,
             contact_email=signer.contact_email,
+            language=signer.language,
             details=signer.details,
         )
         institution = _picked(proof_for(letter, signer.domain).institutions)
