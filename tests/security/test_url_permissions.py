@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tests.conftest import signed_and_confirmed
+from tests.urlconf_pages import route_filled, url_routes
 from undersigned.accounts.models import User
 from undersigned.audit.models import AuditEntry
 from undersigned.deliveries.models import Delivery, Method, Response
@@ -27,19 +27,7 @@ from undersigned.updates.models import Update
 OPEN_TO_EVERY_ACCOUNT = {"dashboard", "organisation_new"}
 
 
-def _routes(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
-    found = []
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            found += _routes(pattern, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            found.append((prefix + str(pattern.pattern), pattern.name or ""))
-    return found
-
-
-ORGANISER_ROUTES = [
-    (route, name) for route, name in _routes(get_resolver()) if route.startswith("dashboard/")
-]
+ORGANISER_ROUTES = [(route, name) for route, name in url_routes() if route.startswith("dashboard/")]
 
 
 def _objects(petition: Letter, organisation: Organisation, organiser: User) -> dict[str, Any]:
@@ -67,6 +55,7 @@ def _objects(petition: Letter, organisation: Organisation, organiser: User) -> d
         ).pk,
         "signature": signed_and_confirmed(petition, "ada@example.org").pk,
         "membership": Membership.objects.get(organisation=organisation, user=organiser).pk,
+        "language": "es",
     }
 
 
@@ -81,6 +70,7 @@ FILLS = [
     (r"/moderation/signatures/<int:pk>/", "pk", "signature"),
     (r"/comments/<int:pk>/", "pk", "signature"),
     (r"/members/<int:membership_id>/", "membership_id", "membership"),
+    (r"/translations/<str:language>/", "language", "language"),
 ]
 # Parameters naming something the test need not make: the letter's slug is checked first,
 # or the object is one only its own organisation could make (an outsider is refused on the
@@ -96,13 +86,7 @@ def url_of(route: str, objects: dict[str, Any]) -> str:
     for shape in ANY_NUMBER:
         if shape in route:
             values[shape.partition("<int:")[2].rstrip(">")] = "1"
-
-    def fill(match: re.Match[str]) -> str:
-        parameter = match.group(2)
-        assert parameter in values, f"{route}: say what <{parameter}> names in FILLS"
-        return values[parameter]
-
-    return "/" + re.sub(r"<(\w+):(\w+)>", fill, route)
+    return route_filled(route, values, hint="say what <{parameter}> names in FILLS")
 
 
 def test_the_test_sees_every_organiser_route() -> None:

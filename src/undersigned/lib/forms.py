@@ -10,6 +10,9 @@ class FocusFirstError(forms.Form):
     """Put `autofocus` on the first field, in form order, that carries an error, so that a
     keyboard or screen-reader user lands on it without JavaScript."""
 
+    # Read by templates/_errors.html, which otherwise gives its summary the focus.
+    focuses_first_error = True
+
     def full_clean(self) -> None:
         super().full_clean()
         self._focus_first_error()
