@@ -32,7 +32,10 @@ def canonical_domain(domain: str) -> str:
 
     A domain IDNA cannot encode is left as given, for a validator to say what is wrong.
     """
-    domain = domain.strip().rstrip(".").lower()
+    # Spaces and trailing dots peel off in any order: "example.org. " and "0\r." alike.
+    domain = domain.lower()
+    while domain != (peeled := domain.strip().rstrip(".")):
+        domain = peeled
     with contextlib.suppress(UnicodeError):
         domain = domain.encode("idna").decode("ascii")
     return domain
