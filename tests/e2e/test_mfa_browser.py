@@ -13,7 +13,7 @@ from undersigned.accounts.models import User
 
 PASSWORD = "a long organiser password"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
