@@ -334,7 +334,6 @@ class LetterTranslation(Text, models.Model):
         return text_hash(self.title, self.body, self.demands, self.pledge, self.language)
 
 
-
 class LetterVersion(Text, models.Model):
     """The text of a letter as signers saw it; a new one each time a published text changes,
     in the letter's own language or in one of its translations."""
@@ -358,7 +357,6 @@ class LetterVersion(Text, models.Model):
 
     def __str__(self) -> str:
         return f"{self.letter} v{self.number}"
-
 
 
 class Target(models.Model):

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
+from django.conf import settings
 from django.db.models import Case, IntegerField, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from undersigned.letters.models import Display, Eligibility, Letter
@@ -58,14 +59,32 @@ class Signatory:
         return " · ".join(part for part in (self.title, self.department, self.location) if part)
 
 
-# Level.label by value, read once a signatory: get_level_display() costs more than the rest
-# of the presenter when an export shows a million. A label is translated as each signatory
-# is made, into the language of the page or file it is made for.
-LEVEL_LABELS = dict(Level.choices)
+@dataclass(frozen=True)
+class _Words:
+    """The presenter's words in one language, translated once: get_level_display(), or a
+    lazy label made a string, costs more than the rest of the presenter when an export
+    shows a million signatories."""
+
+    levels: dict[str, str]
+    anonymous: str
+    verified_at: str
+    verified_employee: str
+
+
+@functools.lru_cache(maxsize=len(settings.LANGUAGES) + 1)
+def _words_in(language: str | None) -> _Words:
+    with translation.override(language):
+        return _Words(
+            levels={value: str(label) for value, label in Level.choices},
+            anonymous=_("Anonymous"),
+            verified_at=_("Verified · %(institution)s"),
+            verified_employee=_("Verified employee"),
+        )
 
 
 def signatory(signature: Signature, audience: Audience = Audience.PUBLIC) -> Signatory:
     letter = signature.letter
+    words = _words_in(translation.get_language())
     anonymous = signature.display == Display.ANONYMOUS
     verified = signature.level == Level.VERIFIED
     # Beyond the public view only on letters anyone may sign: academic and listed-domain
@@ -74,10 +93,10 @@ def signatory(signature: Signature, audience: Audience = Audience.PUBLIC) -> Sig
     # A date would tie an entry to a moment, which count steps exist to prevent.
     dated = more and not letter.count_step and signature.confirmed_at is not None
     return Signatory(
-        name=_("Anonymous") if anonymous or not signature.name else signature.name,
-        level=str(LEVEL_LABELS.get(signature.level, signature.level)),
+        name=words.anonymous if anonymous or not signature.name else signature.name,
+        level=words.levels.get(signature.level, signature.level),
         verified=verified,
-        verification=_verification(signature) if verified else "",
+        verification=_verification(signature, words) if verified else "",
         institution=signature.institution,
         claimed_affiliation="" if anonymous else _claimed(signature),
         # A title could single out an anonymous signer, so it shows only beside a name;
@@ -119,10 +138,10 @@ def _comment(signature: Signature) -> str:
     return comment_text(signature)
 
 
-def _verification(signature: Signature) -> str:
+def _verification(signature: Signature, words: _Words) -> str:
     if signature.institution:
-        return _("Verified · %(institution)s") % {"institution": signature.institution}
-    return _("Verified employee")
+        return words.verified_at % {"institution": signature.institution}
+    return words.verified_employee
 
 
 def _claimed(signature: Signature) -> str:
