@@ -82,9 +82,13 @@ def _words_in(language: str | None) -> _Words:
         )
 
 
-def signatory(signature: Signature, audience: Audience = Audience.PUBLIC) -> Signatory:
+def signatory(
+    signature: Signature, audience: Audience = Audience.PUBLIC, words: _Words | None = None
+) -> Signatory:
+    """How `signature`'s signer is shown to `audience`, in the active language (`words`
+    in it, where the caller read them once for many)."""
     letter = signature.letter
-    words = _words_in(translation.get_language())
+    words = words or _words_in(translation.get_language())
     anonymous = signature.display == Display.ANONYMOUS
     verified = signature.level == Level.VERIFIED
     # Beyond the public view only on letters anyone may sign: academic and listed-domain
@@ -116,9 +120,10 @@ def signatories(
 ) -> Iterator[Signatory]:
     """The signatories of one letter's signatures, which are read without joining the
     letter to every row: a join makes the database build the whole ordered list first."""
+    words = _words_in(translation.get_language())  # once, not per row: it costs 2 µs
     for signature in signatures:
         signature.letter = letter
-        yield signatory(signature, audience)
+        yield signatory(signature, audience, words)
 
 
 # Marks that turn the direction of the text after them: the sign form refuses them, yet a
