@@ -13,6 +13,7 @@ says nothing about who the visitor is, and no page sets it on its own.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -60,7 +61,7 @@ def page_languages(request: HttpRequest) -> list[Language]:
     current = translation.get_language()
     path = request.get_full_path()
     return [
-        Language(code, name, _switch_url(path, code), translated_path(path, code), code == current)
+        Language(code, name, switch_url(path, code), translated_path(path, code), code == current)
         for code, name in settings.LANGUAGES
     ]
 
@@ -72,19 +73,10 @@ def translated_path(path: str, code: str) -> str:
 
 def switch_url(path: str, code: str) -> str:
     """The switcher's link to `path` in language `code`, which also remembers the choice."""
-    return _switch_url(path, code)
-
-
-def _switch_url(path: str, code: str) -> str:
     from django.urls import reverse  # the URL conf imports views that import this module
 
-    return f"{reverse('language_choose', args=[code])}?next={_quoted(translated_path(path, code))}"
-
-
-def _quoted(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")
+    there = quote(translated_path(path, code), safe="/")
+    return f"{reverse('language_choose', args=[code])}?next={there}"
 
 
 def _codes() -> set[str]:
