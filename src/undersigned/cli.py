@@ -68,10 +68,8 @@ def serve(argv: Sequence[str]) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    from undersigned.lib.static_assets import assets_collected
-
     get_resolver().url_patterns  # noqa: B018  # loading them is the point
-    assets_collected()  # here once, rather than by every worker at once
+    _assets_collected_apart()  # here once, rather than by every worker at once
 
     Granian(
         "undersigned.wsgi:application",
@@ -84,6 +82,13 @@ def serve(argv: Sequence[str]) -> None:
         log_access=os.environ.get("ACCESS_LOG", "") == "1",
         log_dictconfig=_granian_logging(),
     ).serve()
+
+
+def _assets_collected_apart() -> None:
+    """Collect the static assets in a child process, which imports the WSGI module as a
+    worker would (undersigned/wsgi.py): compressing them leaves some 30 MB in the process
+    that did it, which every worker forked from this one would inherit."""
+    subprocess.run([sys.executable, "-c", "import undersigned.wsgi"], check=True)  # nosec B603
 
 
 def _granian_logging() -> dict[str, object]:
