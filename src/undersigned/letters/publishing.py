@@ -125,32 +125,27 @@ def translation_version_record(translation: LetterTranslation) -> LetterVersion 
     if not letter.is_public:
         return None
     with transaction.atomic():
-        latest = letter.versions.filter(language=translation.language).order_by("-number")
-        if latest.filter(text_hash=translation.text_hash()).exists():
+        kept = letter.versions.filter(language=translation.language)
+        if kept.filter(text_hash=translation.text_hash()).exists():
             return None
-        last = letter.versions.aggregate(n=Max("number"))["n"] or 0
-        return LetterVersion.objects.create(
-            letter=letter,
-            number=last + 1,
-            language=translation.language,
-            title=translation.title,
-            body=translation.body,
-            demands=translation.demands,
-            pledge=translation.pledge,
-            text_hash=translation.text_hash(),
-        )
+        return _version_record(letter, translation, language=translation.language)
 
 
-def _version_record(letter: Letter) -> LetterVersion:
+def _version_record(
+    letter: Letter, text: Letter | LetterTranslation | None = None, *, language: str = ""
+) -> LetterVersion:
+    """The next version of the letter: its own text, or a translation's in `language`."""
+    text = text or letter
     last = letter.versions.aggregate(n=Max("number"))["n"] or 0
     return LetterVersion.objects.create(
         letter=letter,
         number=last + 1,
-        title=letter.title,
-        body=letter.body,
-        demands=letter.demands,
-        pledge=letter.pledge,
-        text_hash=letter.text_hash(),
+        language=language,
+        title=text.title,
+        body=text.body,
+        demands=text.demands,
+        pledge=text.pledge,
+        text_hash=text.text_hash(),
     )
 
 
