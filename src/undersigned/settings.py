@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "undersigned.background",
     "undersigned.accounts",
     "undersigned.mail",
@@ -110,11 +111,14 @@ INSTALLED_APPS = [
     "undersigned.organisations",
     "undersigned.letters",
     "undersigned.signing",
+    "undersigned.transparency",
     "undersigned.updates",
     "undersigned.deliveries",
     "undersigned.digests",
     "undersigned.moderation",
+    "undersigned.paper",
     "undersigned.api",
+    "undersigned.webhooks",
     "undersigned.pages",
     "undersigned.demo",
 ]
@@ -124,6 +128,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "undersigned.lib.referrer.TokenPagesReferrerPolicy",
     "undersigned.lib.static_assets.StaticAssets",
+    "undersigned.api.caching.ReadMethods",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "undersigned.lib.session_refresh.SessionRefresh",
     "django.middleware.locale.LocaleMiddleware",
@@ -325,6 +330,9 @@ INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # Whether a platform moderator reviews a new letter before it opens (docs/moderation.md):
 # on wherever anyone may sign up as an organiser, unless set.
 LETTERS_NEED_REVIEW = env.bool("LETTERS_NEED_REVIEW", default=ORGANISER_SIGNUP)
+# Whether webhooks may post to loopback and private addresses (docs/webhooks.md): off in
+# production, where one would let an organiser reach the machine's own services.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=DEBUG)
 
 # Organisers' second factors (django-allauth MFA, docs/organisers.md "Two-factor sign-in"):
 # an authenticator app (TOTP), passkeys and security keys (WebAuthn), and recovery codes.
