@@ -152,7 +152,7 @@ def test_it_counts_by_verification_level_and_referrer(organisation: Organisation
         signed_and_confirmed(letter, f"worker{index}@northwind.example", display="initials")
     Signature.objects.filter(letter=letter).update(source="newsletter")
 
-    assert counted_by_level(letter) == (("confirmed", 0), ("verified", 3))
+    assert counted_by_level(letter) == (("confirmed", 0), ("verified", 3), ("paper", 0))
     assert counted_by_source(letter) == (("newsletter", 3),)
 
 

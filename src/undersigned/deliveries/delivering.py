@@ -110,7 +110,9 @@ def files_current(delivery: Delivery) -> bool:
     if seen is None:
         return False
     withdrawn = SignatureEvent.objects.filter(
-        letter_id=delivery.letter_id, pk__gt=seen, kind=EventKind.WITHDRAWN
+        letter_id=delivery.letter_id,
+        pk__gt=seen,
+        kind__in=(EventKind.WITHDRAWN, EventKind.PAPER_REMOVED),
     ).exists()
     if not withdrawn:
         return True

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from undersigned.letters.models import Letter
-from undersigned.signing.models import Signature, SignatureQuerySet
+from undersigned.signing.models import Level, Signature, SignatureQuerySet
 
 from .labels import group_label
 from .models import Grouping
@@ -112,7 +112,9 @@ def trending(letter: Letter, *, hours: int = 24, now: datetime | None = None) ->
 
 
 def _made(letter: Letter, start: datetime, end: datetime) -> SignatureQuerySet:
-    return Signature.objects.filter(letter=letter, created_at__gte=start, created_at__lt=end)
+    # A batch from paper arrives at once, typed in by its organisers: never a burst.
+    window = Signature.objects.filter(letter=letter, created_at__gte=start, created_at__lt=end)
+    return window.exclude(level=Level.PAPER)
 
 
 def _by_hour(signatures: SignatureQuerySet, buckets: Sequence[datetime]) -> tuple[int, ...]:

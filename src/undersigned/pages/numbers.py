@@ -260,6 +260,7 @@ def organiser_numbers(count: PublicCount) -> OrganiserNumbers | None:
         levels=[
             Row(_("Confirmed by email"), figure(letter, levels[Level.CONFIRMED], audience)),
             Row(_("Verified by their address"), figure(letter, levels[Level.VERIFIED], audience)),
+            Row(_("Signed on paper"), figure(letter, levels[Level.PAPER], audience)),
         ],
         institutions=_rows(letter, institutions, audience, str),
         sources=_rows(letter, counted_by_source(letter), audience, _source_name),

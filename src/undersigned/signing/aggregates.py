@@ -184,11 +184,12 @@ def counted_by_source(letter: Letter) -> Groups:
 
 
 def counted_by_level(letter: Letter) -> Groups:
-    """Counted signatures confirmed by email only, and verified by their address."""
+    """Counted signatures confirmed by email only, verified by their address, and on paper."""
 
     def read() -> Groups:
         by_level = Counter(dict(_grouped(letter, "level")))
-        return tuple((level, by_level[level]) for level in (Level.CONFIRMED, Level.VERIFIED))
+        levels = (Level.CONFIRMED, Level.VERIFIED, Level.PAPER)
+        return tuple((level, by_level[level]) for level in levels)
 
     return _cached(letter, "level", read)
 
@@ -244,12 +245,17 @@ def conversion(letter: Letter) -> Conversion:
 
 def _conversion(letter: Letter, now: datetime) -> Conversion:
     link_valid = Q(created_at__gte=now - timedelta(seconds=CONFIRM_MAX_AGE))
-    rows = Signature.objects.filter(letter=letter).aggregate(
-        counted=Count("pk", filter=Q(state=State.COUNTED)),
-        held=Count("pk", filter=Q(state=State.HELD)),
-        invalidated=Count("pk", filter=Q(state=State.INVALIDATED)),
-        pending=Count("pk", filter=Q(link_valid, state=State.PENDING)),
-        expired=Count("pk", filter=Q(~link_valid, state=State.PENDING)),
+    # Signatures on paper were never submitted online: they have no conversion to count.
+    rows = (
+        Signature.objects.filter(letter=letter)
+        .exclude(level=Level.PAPER)
+        .aggregate(
+            counted=Count("pk", filter=Q(state=State.COUNTED)),
+            held=Count("pk", filter=Q(state=State.HELD)),
+            invalidated=Count("pk", filter=Q(state=State.INVALIDATED)),
+            pending=Count("pk", filter=Q(link_valid, state=State.PENDING)),
+            expired=Count("pk", filter=Q(~link_valid, state=State.PENDING)),
+        )
     )
     # A withdrawal deletes the signature; its event keeps the level it had.
     withdrawals = SignatureEvent.objects.filter(letter=letter, kind=EventKind.WITHDRAWN)

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,9 @@ class Level(models.TextChoices):
     PENDING = "pending", pgettext_lazy("signature", "Pending")
     CONFIRMED = "confirmed", pgettext_lazy("signature", "Confirmed")
     VERIFIED = "verified", pgettext_lazy("signature", "Verified")
+    # Signed on a paper sheet and entered by an organiser (paper.py): counted, and never
+    # confirmed nor verified, since nobody proved the address, if any, that was written.
+    PAPER = "paper", pgettext_lazy("signature", "On paper")
 
 
 class State(models.TextChoices):
@@ -48,6 +52,9 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
     def held(self) -> "SignatureQuerySet":
         return self.filter(state=State.HELD)
 
+    def on_paper(self) -> "SignatureQuerySet":
+        return self.filter(level=Level.PAPER)
+
     def invalidated(self) -> "SignatureQuerySet":
         return self.filter(state=State.INVALIDATED)
 
@@ -69,6 +76,41 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         if signature_id is None:
             return None
         return self.select_related("letter", "letter__organisation").filter(pk=signature_id).first()
+
+
+class PaperBatchQuerySet(models.QuerySet["PaperBatch"]):
+    def current(self) -> "PaperBatchQuerySet":
+        """The batches whose signatures are on the letter: not removed."""
+        return self.filter(removed_at__isnull=True)
+
+
+class PaperBatch(models.Model):
+    """Signatures collected on paper and entered together (paper.py): a sign-up sheet, or a
+    pile of them, from one rally. Removed as a whole, it stays for the record."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="paper_batches")
+    label = models.CharField(max_length=100, help_text="Where and when, like “Rally, 3 May”.")
+    rows = models.PositiveIntegerField()
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = PaperBatchQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["letter", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class Signature(models.Model):
@@ -128,6 +170,14 @@ class Signature(models.Model):
     # Why the signature is suspect ("" if it is not): codes of the rules it tripped, comma
     # separated. A suspect signature is held when confirmed, never counted until cleared.
     suspect = models.CharField(max_length=200, blank=True)
+    # The batch a signature on paper was entered in (Level.PAPER), and removed with.
+    paper_batch = models.ForeignKey(
+        PaperBatch,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+    )
 
     objects = SignatureQuerySet.as_manager()
 
@@ -223,6 +273,10 @@ class EventKind(models.TextChoices):
     # Its personal data erased, at the signer's request or once the letter's retention
     # ended (signing/privacy.py); the count does not move.
     ERASED = "erased", _("Personal data erased")
+    # Entered from a paper sheet (paper.py): counted at once, never confirmed.
+    PAPER = "paper", pgettext_lazy("signature", "Entered from paper")
+    # Taken off with its paper batch, and deleted, as a withdrawal is.
+    PAPER_REMOVED = "paper_removed", pgettext_lazy("signature", "Removed with its paper batch")
 
 
 class SignatureEvent(models.Model):

@@ -40,7 +40,8 @@ class Signatory:
     name: str
     level: str
     verified: bool
-    # What the address proved: "Verified · Stanford University", "Verified employee".
+    # What the address proved: "Verified · Stanford University", "Verified employee"; or
+    # "On paper" for a signature signed on a sheet, which proved nothing of the kind.
     verification: str
     institution: str
     # An institution the signer named that their address did not prove.
@@ -52,6 +53,8 @@ class Signatory:
     country: str = ""
     postal_code: str = ""
     confirmed_on: datetime.date | None = None
+    # Signed on paper and entered by an organiser (Level.PAPER): never verified.
+    paper: bool = False
 
     @property
     def details(self) -> str:
@@ -91,6 +94,8 @@ def signatory(
     words = words or _words_in(translation.get_language())
     anonymous = signature.display == Display.ANONYMOUS
     verified = signature.level == Level.VERIFIED
+    paper = signature.level == Level.PAPER
+    on_paper = words.levels[Level.PAPER] if paper else ""
     # Beyond the public view only on letters anyone may sign: academic and listed-domain
     # letters promise their signers that organisers see exactly what the public sees.
     more = audience == Audience.ORGANISERS and letter.eligibility == Eligibility.ANYONE
@@ -100,7 +105,7 @@ def signatory(
         name=words.anonymous if anonymous or not signature.name else signature.name,
         level=words.levels.get(signature.level, signature.level),
         verified=verified,
-        verification=_verification(signature, words) if verified else "",
+        verification=_verification(signature, words) if verified else on_paper,
         institution=signature.institution,
         claimed_affiliation="" if anonymous else _claimed(signature),
         # A title could single out an anonymous signer, so it shows only beside a name;
@@ -112,6 +117,7 @@ def signatory(
         country=signature.country if more else "",
         postal_code=signature.postal_code if more else "",
         confirmed_on=timezone.localdate(signature.confirmed_at) if dated else None,
+        paper=paper,
     )
 
 

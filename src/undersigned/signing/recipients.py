@@ -37,7 +37,13 @@ def recipient(signature: Signature, purpose: Purpose, *, asking: str = "") -> st
     so only the contact address the signer gave, if any, remains.
 
     A letter taken down asks nobody to confirm any more, and sends no updates.
+
+    A signature on paper is never written to: nobody proved the address an organiser typed
+    in from a sheet. Only its owner's own request for their data reaches it, since they
+    typed the address and the link goes to it.
     """
+    if signature.level == Level.PAPER and purpose != Purpose.DATA_REQUEST:
+        return ""
     at_work = signature.letter.eligibility == Eligibility.DOMAINS
     contact = _contact(signature, at_work=at_work)
     if purpose in (Purpose.PROOF, Purpose.REMINDER) and signature.letter.is_taken_down:
@@ -93,8 +99,10 @@ def _contact(signature: Signature, *, at_work: bool) -> str:
 
 
 def _update_address(signature: Signature, contact: str) -> str:
-    """Updates go to counted signatures whose signer consented, and never to work mail."""
-    return contact if signature.is_counted and signature.consent_updates else ""
+    """Updates go to counted signatures whose signer consented, never to work mail, and
+    never to a signature on paper."""
+    on_paper = signature.level == Level.PAPER
+    return contact if signature.is_counted and signature.consent_updates and not on_paper else ""
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,7 @@ def update_addressees(letter: Letter) -> Iterator[Addressee]:
     unsubscribed = unsubscribed_keys(letter.organisation_id)
     seen: set[str] = set()
     candidates = Signature.objects.counted().filter(letter=letter, consent_updates=True)
-    fields = ("pk", "state", "consent_updates", "email", "contact_email")
+    fields = ("pk", "state", "level", "consent_updates", "email", "contact_email")
     for signature in candidates.only(*fields).order_by("pk").iterator(chunk_size=2000):
         address = _update_address(signature, _contact(signature, at_work=at_work))
         if not address:
