@@ -16,4 +16,9 @@ urlpatterns = [
         export.letter_signatures_csv,
         name="letter_signatures_csv",
     ),
+    path(
+        "dashboard/letters/<slug:slug>/signatures.xlsx",
+        export.letter_signatures_xlsx,
+        name="letter_signatures_xlsx",
+    ),
 ]
