@@ -62,8 +62,9 @@ def public_pages(letter: Letter) -> dict[str, str]:
         f"/letters/{letter.slug}/signatures/",
         f"/letters/{letter.slug}/signatures/?by=institution",
         f"/letters/{letter.slug}/count.json",
-        "/api/v1/letters/",
-        f"/api/v1/letters/{letter.slug}/",
+        "/api/v1/petitions/",
+        f"/api/v1/petitions/{letter.slug}/",
+        f"/api/v1/petitions/{letter.slug}/signatures/",
     ]
     pages = {}
     for path in paths:

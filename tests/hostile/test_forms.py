@@ -142,13 +142,16 @@ def test_the_api_answers_hostile_paths_and_queries_with_json_or_404(
     petition: Letter, entry: str
 ) -> None:
     client = Client()
-    listing = client.get("/api/v1/letters/?" + urlencode({"q": entry, "page": entry}))
-    detail = client.get("/api/v1/letters/" + quote(entry[:2000], safe="") + "/")
+    listing = client.get("/api/v1/petitions/?" + urlencode({"q": entry, "cursor": entry}))
+    sized = client.get("/api/v1/petitions/?" + urlencode({"per_page": entry}))
+    signatures = f"/api/v1/petitions/{petition.slug}/signatures/?"
+    paged = client.get(signatures + urlencode({"cursor": entry, "per_page": entry}))
+    detail = client.get("/api/v1/petitions/" + quote(entry[:2000], safe="") + "/")
 
-    answered_cleanly(listing)
     assert detail.status_code == 404
-    if listing.status_code == 200:
-        assert json.loads(listing.content)  # whole, valid JSON
+    for answer in (listing, sized, paged):
+        answered_cleanly(answer)
+        assert json.loads(answer.content)  # whole, valid JSON, an error's as well
 
 
 @pytest.mark.parametrize("entry", TEXT, ids=label)

@@ -109,4 +109,5 @@ def test_public_pages_set_no_cookie_in_either_language(
 
 
 def test_the_api_has_no_language_prefix(client: Client) -> None:
-    assert client.get("/es/api/v1/letters/").status_code == 404
+    assert client.get("/es/api/v1/petitions/").status_code == 404
+    assert client.get("/api/v1/petitions/", HTTP_ACCEPT_LANGUAGE="es").status_code == 200

@@ -85,8 +85,10 @@ def public_pages(letter: Letter) -> dict[str, str]:
         f"/letters/{slug}/versions/",
         f"/letters/{slug}/count.json",
         f"/letters/{slug}/signed/",
-        "/api/v1/letters/",
-        f"/api/v1/letters/{slug}/",
+        "/api/v1/petitions/",
+        f"/api/v1/petitions/{slug}/",
+        f"/api/v1/petitions/{slug}/count/",
+        f"/api/v1/petitions/{slug}/signatures/?per_page=500",
     ]
     client = Client()
     pages = {}
@@ -144,6 +146,7 @@ def test_it_keeps_hidden_names_hidden_on_a_workers_letter(workers_letter: Letter
     pages = public_pages(workers_letter)
 
     assert "W. H." in pages["/letters/northwind-workers/signatures/"]
+    assert "W. H." in pages["/api/v1/petitions/northwind-workers/signatures/?per_page=500"]
     for path, body in pages.items():
         assert "Wren" not in body and "Holloway" not in body, path
         assert "wren@" not in body, path

@@ -129,6 +129,10 @@ def test_a_whole_signing_story_at_debug_logs_no_address_name_or_token(
             "token [redacted] in text",
         ),
         (
+            "Authorization: Bearer usg_Xk3-vQ9_aZ0pL2mN8bC4dE6fG7hJ1kL5nP0qR3sT9uV",
+            "Authorization: Bearer [redacted]",
+        ),
+        (
             "GET /letters/drop-the-contract/ 200 12:01:33",
             "GET /letters/drop-the-contract/ 200 12:01:33",
         ),

@@ -96,8 +96,10 @@ def public_paths(letter: Letter) -> list[str]:
         f"{page}count.json",
         f"{page}versions/",
         f"{page}manage/",
-        "/api/v1/letters/",
-        f"/api/v1/letters/{letter.slug}/",
+        "/api/v1/petitions/",
+        f"/api/v1/petitions/{letter.slug}/",
+        f"/api/v1/petitions/{letter.slug}/count/",
+        f"/api/v1/petitions/{letter.slug}/signatures/",
     ]
 
 

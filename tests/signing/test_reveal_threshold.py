@@ -96,11 +96,24 @@ class Onlooker:
         self.visitor = Client()
         self.organiser = Client()
         self.organiser.force_login(letter.organisation.memberships.get().user)
-        page, api = f"/letters/{letter.slug}/", f"/api/v1/letters/{letter.slug}/"
+        page, api = f"/letters/{letter.slug}/", f"/api/v1/petitions/{letter.slug}/"
         csv = f"/dashboard/letters/{letter.slug}/signatures.csv"
         # These list every signature once names may show; the others never list any.
-        self.lists = [page, f"{page}signatures/", f"{page}signatures/?by=institution", csv]
-        self.paths = [*self.lists, f"{page}count.json", api, "/api/v1/letters/", "/"]
+        self.lists = [
+            page,
+            f"{page}signatures/",
+            f"{page}signatures/?by=institution",
+            csv,
+            f"{api}signatures/",
+        ]
+        self.paths = [
+            *self.lists,
+            f"{page}count.json",
+            api,
+            f"{api}count/",
+            "/api/v1/petitions/",
+            "/",
+        ]
 
     def text(self, path: str) -> str:
         client = self.organiser if path.startswith("/dashboard/") else self.visitor
@@ -135,7 +148,7 @@ class Onlooker:
         assert self.api()["names_revealed"] is True
 
     def api(self) -> dict[str, object]:
-        return dict(self.visitor.get(f"/api/v1/letters/{self.letter.slug}/").json())
+        return dict(self.visitor.get(f"/api/v1/petitions/{self.letter.slug}/").json())
 
 
 def verified(letter: Letter) -> int:

@@ -1,13 +1,22 @@
 from django.urls import path
 
 from . import views
+from .api import api
 
 urlpatterns = [
-    path("api/v1/letters/", views.letter_list, name="api_letters"),
-    path("api/v1/letters/<slug:slug>/", views.letter_detail, name="api_letter"),
+    path("api/v1/", api.urls),
+]
+
+# The organisers' pages of API tokens sit with the dashboard, in every language.
+dashboard_patterns = [
     path(
-        "api/v1/letters/<slug:slug>/signatures/",
-        views.letter_signatures,
-        name="api_letter_signatures",
+        "dashboard/organisations/<slug:slug>/api-tokens/",
+        views.organisation_tokens,
+        name="organisation_tokens",
+    ),
+    path(
+        "dashboard/organisations/<slug:slug>/api-tokens/<int:pk>/revoke/",
+        views.token_revoke_view,
+        name="token_revoke",
     ),
 ]

@@ -30,6 +30,8 @@ _TOKEN_SEGMENT = re.compile(
     r"(?!" + re.escape(REDACTED) + r")[^/\s?#\"']+",
     re.IGNORECASE,
 )
+# An organiser's API token (api/models.py: "usg_" and 43 URL-safe characters).
+_API_TOKEN = re.compile(r"usg_[\w-]{20,}")
 # The values in a query string: a link's token or an address may sit there.
 _QUERY_VALUE = re.compile(r"([?&][\w.-]+=)[^&\s#\"']+")
 # The SQL Django logs at DEBUG has its values written in; keep only what comes before them.
@@ -41,6 +43,7 @@ def redact(text: str) -> str:
     text = _TOKEN_SEGMENT.sub(r"\1" + REDACTED, text)
     text = _QUERY_VALUE.sub(r"\1" + REDACTED, text)
     text = _SIGNED.sub(REDACTED, text)
+    text = _API_TOKEN.sub(REDACTED, text)
     if "@" not in text and "%40" not in text:
         return text
     return _ADDRESS.sub(REDACTED, text)
