@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,7 @@ from undersigned.lib.email_address import canonical_domain
 
 from .editing import letter_free_slug
 from .models import POLICY_FIELDS, Letter, LetterTranslation, Target
+from .sharing import embed_origin
 
 TEXT_FIELDS = ("title", "slug", "language", "body", "demands", "pledge", "goal", "goal_rises")
 ELIGIBILITY_FIELDS = ("eligibility", "eligible_domains", "include_subdomains")
@@ -18,6 +20,32 @@ ASK_FIELDS = tuple(f"ask_{name}" for name in POLICY_FIELDS)
 COMMENT_FIELDS = ("comment_review",)
 DISPLAY_FIELDS = ("allow_full_name", "allow_initials", "allow_anonymous", "reveal_threshold")
 COUNT_FIELDS = ("count_step",)
+SHARING_FIELDS = ("hashtag", "embed_origins")
+
+
+class OriginsField(forms.CharField):
+    """Sites, one per line, kept as a list of origins in the form browsers write them."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        lines = [line for line in str(super().to_python(value)).splitlines() if line.strip()]
+        origins: list[str] = []
+        errors: list[ValidationError] = []
+        for line in lines:
+            try:
+                origin = embed_origin(line)
+            except ValidationError as error:
+                errors.append(error)
+            else:
+                if origin not in origins:
+                    origins.append(origin)
+        if errors:
+            raise ValidationError(errors)
+        return origins
 
 
 class LetterForm(forms.ModelForm):
@@ -56,6 +84,16 @@ class LetterForm(forms.ModelForm):
             "anything under 50 as “fewer than 50”. Leave it empty to show exact counts."
         ),
     )
+    embed_origins = OriginsField(
+        label=_("Sites that may show the sign form"),
+        required=False,
+        help_text=_(
+            "Any site may put the letter's sign form on its pages with the code on the "
+            "letter's page. To allow only some, list their addresses, one per line, like "
+            "https://news.example; https://*.news.example allows its subdomains too. Leave "
+            "it empty to allow any site."
+        ),
+    )
 
     class Meta:
         model = Letter
@@ -66,6 +104,7 @@ class LetterForm(forms.ModelForm):
             *COMMENT_FIELDS,
             *DISPLAY_FIELDS,
             *COUNT_FIELDS,
+            *SHARING_FIELDS,
         )
         labels = {
             "title": _("Title"),
@@ -90,6 +129,7 @@ class LetterForm(forms.ModelForm):
             "allow_full_name": _("In full"),
             "allow_initials": _("As initials"),
             "allow_anonymous": _("Not at all (anonymous)"),
+            "hashtag": _("Hashtag"),
         }
         help_texts = {
             "slug": _(
@@ -113,6 +153,10 @@ class LetterForm(forms.ModelForm):
                 "For addresses at listed domains only: one domain per line, "
                 "like example.org. Only these domains match, never look-alikes such as "
                 "example.org.evil.example or evilexample.org."
+            ),
+            "hashtag": _(
+                "Added to the letter's share links, so that posts about it find each "
+                "other; one word, like NoCameras, with or without “#”."
             ),
             "ask_department": _("Public, even beside an anonymous signature."),
             "ask_location": _("Public, even beside an anonymous signature."),
@@ -160,6 +204,10 @@ class LetterForm(forms.ModelForm):
         if not slug and title:
             return letter_free_slug(title, letter=self.instance)
         return slug
+
+    def clean_hashtag(self) -> str:
+        hashtag: str = self.cleaned_data["hashtag"].strip()
+        return hashtag.removeprefix("#")
 
     def clean_eligible_domains(self) -> str:
         lines = self.cleaned_data["eligible_domains"].splitlines()

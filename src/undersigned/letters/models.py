@@ -11,6 +11,8 @@ from undersigned.lib.markdown import render_markdown
 from undersigned.lib.numbers import grouped
 from undersigned.organisations.models import Organisation
 
+from .sharing import HASHTAG_MAX_LENGTH, validate_embed_origins, validate_hashtag
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("letter", "Draft")
@@ -149,6 +151,13 @@ class Letter(Text, models.Model):
         help_text="Show counts in steps of this size (“150+”), so that one new signature "
         "cannot be tied to one person.",
     )
+
+    # Sharing (docs/sharing.md): the tag share links carry, and the sites that may show the
+    # sign form in a frame (CSP frame-ancestors); none listed, any site may.
+    hashtag = models.CharField(
+        max_length=HASHTAG_MAX_LENGTH, blank=True, validators=[validate_hashtag]
+    )
+    embed_origins = models.JSONField(default=list, blank=True, validators=[validate_embed_origins])
 
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -7,8 +7,8 @@ so that every departure is a line to find and review; docs/security.md lists the
 
 - `framed_by(*ancestors)`: the view's pages may be framed by the pages of `ancestors`
   (CSP sources: "'self'", "https://news.example", or "*" for any site). The embed of a
-  letter on other sites, when it comes, is `@framed_by("*")` on the view that serves it,
-  and nothing else: the rest of its policy stays as strict.
+  letter's sign form on other sites (pages/embed.py) is the one use: any site, or the
+  sites its organisers list; the rest of its policy stays as strict.
 - `mail_document`: the view shows an email's HTML inside one of our own pages (the
   preview of an update). Mail needs its inline styles; such a document gets them, and
   nothing else: no script at all, no form, no plugin, sandboxed even when opened alone.

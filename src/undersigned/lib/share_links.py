@@ -23,9 +23,15 @@ def _query(**params: str) -> str:
     return urlencode(params, quote_via=quote)
 
 
-def share_links(*, url: str, title: str) -> list[ShareLink]:
-    text = f"{title} {url}"
-    body = _("You may want to add your name to this letter:") + f"\n\n{title}\n{url}\n"
+def share_links(*, url: str, title: str, hashtag: str = "") -> list[ShareLink]:
+    """The links, with `hashtag` (without "#") where a site reads one: as X's and
+    Facebook's own parameter, and after the title in the others' text; never in an
+    email's subject."""
+    tag = f" #{hashtag}" if hashtag else ""
+    text = f"{title}{tag} {url}"
+    body = _("You may want to add your name to this letter:") + f"\n\n{title}\n{url}\n{tag.strip()}"
+    x = {"text": title, "url": url} | ({"hashtags": hashtag} if hashtag else {})
+    facebook = {"u": url} | ({"hashtag": f"#{hashtag}"} if hashtag else {})
     return [
         ShareLink(_("Email"), "mailto:?" + _query(subject=title, body=body)),
         # Mastodon has no one address to share to: Share₂Fedi asks for the reader's server.
@@ -33,6 +39,6 @@ def share_links(*, url: str, title: str) -> list[ShareLink]:
         ShareLink("Bluesky", "https://bsky.app/intent/compose?" + _query(text=text)),
         ShareLink("WhatsApp", "https://wa.me/?" + _query(text=text)),
         ShareLink("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?" + _query(url=url)),
-        ShareLink("X", "https://x.com/intent/post?" + _query(text=title, url=url)),
-        ShareLink("Facebook", "https://www.facebook.com/sharer/sharer.php?" + _query(u=url)),
+        ShareLink("X", "https://x.com/intent/post?" + _query(**x)),
+        ShareLink("Facebook", "https://www.facebook.com/sharer/sharer.php?" + _query(**facebook)),
     ]

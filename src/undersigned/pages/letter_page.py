@@ -40,9 +40,6 @@ def letter_page_context(
     of the page's address, which the form carries to the signature."""
     count = public_count(letter)
     text = letter.text_in(get_language())
-    if form is None:
-        initial = {"version": _version_hash(letter, text), "source": source_tag(source)}
-        form = SignatureForm(letter=letter, initial=initial)
     # Newest first would tie a new entry to the newest signer, which count steps exist
     # to prevent; those letters list their signatories by name on the signatures page.
     show_recent = count.names_revealed and not letter.count_step
@@ -60,12 +57,31 @@ def letter_page_context(
         "named_institutions": count.institutions[:INSTITUTIONS_NAMED]
         if count.names_revealed
         else (),
-        "form": form,
-        "form_started": form_started(started),
-        "challenge_url": reverse("letter_challenge", args=[letter.slug]),
+        **sign_form_context(letter, text, form, started=started, source=source),
         "all_signatures": _all_signatures(count.total, about_count["count_line"][0]),
         "earlier_versions": max(0, letter.versions.filter(language="").count() - 1),
         "story": letter_story(letter, count),
+    }
+
+
+def sign_form_context(
+    letter: Letter,
+    text: Letter | LetterTranslation,
+    form: SignatureForm | None = None,
+    *,
+    started: str = "",
+    source: str = "",
+) -> dict[str, Any]:
+    """What the sign form needs (templates/letters/_sign_form.html), on the letter page and
+    in its embed (pages/embed.py): a new form for the text its signer reads, or the one
+    sent back, with the page's stamp and where the challenge comes from."""
+    if form is None:
+        initial = {"version": _version_hash(letter, text), "source": source_tag(source)}
+        form = SignatureForm(letter=letter, initial=initial)
+    return {
+        "form": form,
+        "form_started": form_started(started),
+        "challenge_url": reverse("letter_challenge", args=[letter.slug]),
     }
 
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import audit_views, numbers_views, review_views, views
+from . import audit_views, embed, numbers_views, review_views, share, views
 
 # What the privacy pages say of this site's settings; a template calls each when it renders.
 KEPT = {
@@ -21,6 +21,13 @@ urlpatterns = [
     path("letters/<slug:slug>/count.json", views.letter_count_json, name="letter_count"),
     path("letters/<slug:slug>/challenge.json", views.letter_challenge, name="letter_challenge"),
     path("letters/<slug:slug>/report/", review_views.letter_report, name="letter_report"),
+    path("letters/<slug:slug>/embed/", embed.letter_embed, name="letter_embed"),
+    path(
+        "letters/<slug:slug>/embed/signed/",
+        embed.letter_embed_signed,
+        name="letter_embed_signed",
+    ),
+    path("letters/<slug:slug>/share.png", share.letter_share_image, name="letter_share_image"),
     path(
         "what-we-keep/",
         TemplateView.as_view(template_name="pages/what_we_keep.html", extra_context=KEPT),

@@ -52,6 +52,7 @@ from undersigned.signing.signatures import signature_create
 from undersigned.signing.views import refuse
 
 from .dashboard import dashboard_entries
+from .embed import embed_form_page, embed_framed, is_embedded
 from .home import letter_cards
 from .letter_page import (
     count_context,
@@ -60,6 +61,7 @@ from .letter_page import (
     listed_signatures,
 )
 from .numbers import letter_numbers
+from .share import letter_share
 
 SIGNATURES_PER_PAGE = 50
 
@@ -78,14 +80,22 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponseBase:
     # A page whose address carries a `?source=` tag is never kept by the page cache, which
     # keeps only addresses without a query (lib/page_cache.py), so its form can carry it.
     context = letter_page_context(letter, source=request.GET.get("source", ""))
+    context["share"] = letter_share(letter, context["text"], context["count"])
     return _page(render(request, "letters/letter_detail.html", context))
 
 
 @csrf_exempt  # public pages carry no per-visitor token; see is_same_origin
 @require_POST
 @never_cache
-def sign(request: HttpRequest, slug: str) -> HttpResponse:
+def sign(request: HttpRequest, slug: str) -> HttpResponseBase:
     letter = public_letter(slug)
+    if is_embedded(request):
+        # The embed's form (pages/embed.py): its answers show inside the other site's frame.
+        return embed_framed(letter, _sign(request, letter, embedded=True))
+    return _sign(request, letter, embedded=False)
+
+
+def _sign(request: HttpRequest, letter: Letter, *, embedded: bool) -> HttpResponse:
     if not is_same_origin(request):
         return refuse(request, _("This form must be sent from our own page."), 403)
     ip = client_ip(request)
@@ -102,7 +112,9 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             # Nothing is written. What the signer typed stays in the form, and the page
             # solves the challenge and sends it again by itself.
             form.add_error(None, CHALLENGE_NEEDED)
-            return _letter_page(request, letter, form, status=429, challenge_required=True)
+            return _form_page(
+                request, letter, form, status=429, challenge_required=True, embedded=embedded
+            )
         suspicions = pressure.suspect | form_suspicions(request.POST)
         kept = replace(
             data,
@@ -117,8 +129,9 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_refusal(error)
         else:
             # A suspect signature is answered exactly as any other.
-            return redirect("letter_signed", slug=letter.slug)
-    return _letter_page(request, letter, form, status=400)
+            signed = "letter_embed_signed" if embedded else "letter_signed"
+            return redirect(signed, slug=letter.slug)
+    return _form_page(request, letter, form, status=400, embedded=embedded)
 
 
 def _refused_for_now(request: HttpRequest) -> HttpResponse:
@@ -143,17 +156,27 @@ def letter_challenge(request: HttpRequest, slug: str) -> HttpResponse:
     return JsonResponse(challenge_new(pressure=network_level(letter, client_ip(request))))
 
 
-def _letter_page(
+def _form_page(
     request: HttpRequest,
     letter: Letter,
     form: SignatureForm,
     *,
     status: int,
     challenge_required: bool = False,
+    embedded: bool,
 ) -> HttpResponse:
-    context = letter_page_context(
-        letter, form=form, started=request.POST.get(FORM_STARTED_FIELD, "")
-    )
+    """The sign form sent back: on the letter page, or in the embed it came from."""
+    started = request.POST.get(FORM_STARTED_FIELD, "")
+    if embedded:
+        return embed_form_page(
+            request,
+            letter,
+            form,
+            started=started,
+            status=status,
+            challenge_required=challenge_required,
+        )
+    context = letter_page_context(letter, form=form, started=started)
     context["challenge_required"] = challenge_required
     return render(request, "letters/letter_detail.html", context, status=status)
 

@@ -45,7 +45,8 @@ def signed(request: HttpRequest, slug: str) -> HttpResponse:
 def _share(letter: Letter) -> dict[str, object]:
     """What signing/_share.html needs: the letter's full address, and links to share it."""
     url = settings.BASE_URL + letter.get_absolute_url()
-    return {"share_url": url, "share_links": share_links(url=url, title=letter.title)}
+    links = share_links(url=url, title=letter.title, hashtag=letter.hashtag)
+    return {"share_url": url, "share_links": links}
 
 
 @csrf_exempt  # the token in the address is the proof; see is_same_origin
