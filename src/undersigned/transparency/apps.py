@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TransparencyConfig(AppConfig):
+    name = "undersigned.transparency"
+    verbose_name = "The tamper-evident signature log, its proofs and receipts"
