@@ -108,17 +108,23 @@ def worker(argv: Sequence[str]) -> None:
     """Start the recurring rounds unless they are under way, then serve every queue in use:
     the database's, and with REDIS_URL RQ's too, in this one process (see run_worker)."""
     _django_setup()
+    from undersigned.background.pruning import pruning_schedule
     from undersigned.digests.tasks import digests_schedule
     from undersigned.moderation.alerts import fraud_alerts_schedule
     from undersigned.signing.housekeeping import housekeeping_schedule
     from undersigned.signing.retention import retention_schedule
+    from undersigned.transparency.appending import transparency_schedule
     from undersigned.updates.milestones import milestones_schedule
+    from undersigned.webhooks.folding import webhooks_schedule
 
     housekeeping_schedule()
     retention_schedule()
     milestones_schedule()
     fraud_alerts_schedule()
     digests_schedule()
+    webhooks_schedule()
+    transparency_schedule()
+    pruning_schedule()
     _manage(["run_worker", "--no-reload", "--interval", "0.5", *argv])
 
 

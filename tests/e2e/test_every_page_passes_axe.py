@@ -36,6 +36,7 @@ from tests.conftest import make_letter, run_tasks, signed_and_confirmed
 from tests.updates.conftest import draft, signer
 from tests.urlconf_pages import route_filled, url_routes
 from undersigned.accounts.models import User
+from undersigned.api.tokens import token_create
 from undersigned.deliveries.delivering import delivery_start
 from undersigned.deliveries.models import Method, Response
 from undersigned.deliveries.responses import response_record
@@ -47,10 +48,14 @@ from undersigned.moderation.review import appeal_make, report_make, takedown
 from undersigned.organisations.invitations import invitation_make, invitation_token_hash
 from undersigned.organisations.models import Invitation, Membership, Organisation, Role
 from undersigned.signing.models import Signature, State
+from undersigned.signing.paper import PaperRow, paper_batch_record
 from undersigned.signing.signatures import SignatureInput, signature_create
 from undersigned.signing.tokens import confirmation_token, data_request_token, manage_token
+from undersigned.transparency.appending import log_fold
+from undersigned.transparency.receipts import receipt_token
 from undersigned.updates.emails import unsubscribe_url
 from undersigned.updates.publishing import update_send
+from undersigned.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +74,9 @@ NARROW_WINDOWS: list[ViewportSize] = [{"width": 640, "height": 400}, {"width": 3
 # Routes not walked, by the start of their route, each with why.
 NOT_WALKED = {
     "admin/": "Django's own admin, for the operator's staff: Django's templates, not ours",
+    "api/v1/": "the JSON API, no page, and its reference for developers: Swagger UI's page, "
+    "shipped by django-ninja, not ours; tests/e2e/test_a_developer_reads_the_api_docs.py "
+    "loads it",
     "accounts/login/code/confirm/": "signing in by an emailed code is off: allauth sends "
     "every visitor of its page to the sign-in page",
     "accounts/2fa/webauthn/login/": "where the sign-in page posts a passkey; a GET is sent "
@@ -95,6 +103,8 @@ SIGNED_OUT_PAGES = {
 QUERIES = {
     "letter_moderation_batch": "?domain=spam.example&move=held",
     "letter_moderation_signatures": "?domain=example.org",
+    "log_inclusion": "?index=0&size=1",
+    "log_consistency": "?first=1&second=2",
 }
 # What each parameter names, by the route's shape: (pattern, parameter, object); the first
 # pattern that matches fills the parameter.
@@ -110,12 +120,16 @@ FILLS = [
     (r"responses/<int:pk>", "pk", "response"),
     (r"(signatures|comments)/<int:pk>", "pk", "signature"),
     (r"batches/<int:pk>", "pk", "batch"),
+    (r"paper/<int:pk>", "pk", "paper_batch"),
+    (r"api-tokens/<int:pk>", "pk", "api_token"),
+    (r"<int:endpoint_id>", "endpoint_id", "webhook_endpoint"),
     (r"<int:membership_id>", "membership_id", "membership"),
     (r"<int:invitation_id>", "invitation_id", "invitation"),
     (r"^invitations/", "token", "invitation_token"),
     (r"^confirm/", "token", "confirmation_token"),
     (r"^signature/", "token", "manage_token"),
     (r"^my-data/", "token", "data_token"),
+    (r"^receipt/", "token", "receipt_token"),
     (r"^unsubscribe/", "token", "unsubscribe_token"),
     (r"^outbox/", "pk", "outbox_message"),
     (r"webauthn/keys/", "pk", "passkey"),
@@ -149,6 +163,8 @@ SENT_EMPTY = [
     ("owner", "/dashboard/letters/drop-the-contract/updates/new/", "Save and preview"),
     ("owner", "/dashboard/letters/drop-the-contract/responses/new/", "Publish the response"),
     ("owner", "/dashboard/letters/drop-the-contract/deliveries/", "Deliver"),
+    ("owner", "/dashboard/organisations/open-streets-alliance/webhooks/new/", "Add the endpoint"),
+    ("owner", "/dashboard/organisations/open-streets-alliance/api-tokens/", "Create the token"),
 ]
 BACKGROUND = "getComputedStyle(document.documentElement).backgroundColor"
 # How many stops of the Tab key each page is walked through, from its top.
@@ -231,6 +247,10 @@ def _campaign(letter: Letter, owner: User) -> dict[str, str]:
         by=owner,
     )
     report_make(letter=letter, reason="spam", note="Seen it three times.")
+    paper = paper_batch_record(
+        letter=letter, rows=[PaperRow(name="Pat Paper")], entered_by=owner, label="Rally, 3 May"
+    )
+    log_fold()  # the signature log, as the worker's round appends it
     return {
         "letter": letter.slug,
         "other_language": "es",
@@ -243,8 +263,10 @@ def _campaign(letter: Letter, owner: User) -> dict[str, str]:
         "response": str(response.pk),
         "signature": str(ada.pk),
         "batch": str(batch.pk),
+        "paper_batch": str(paper.pk),
         "confirmation_token": confirmation_token(pending.pk),
         "manage_token": manage_token(ada.pk, requested=False),
+        "receipt_token": receipt_token(ada.pk),
         "data_token": data_request_token(email_key("ada@example.org"), [ada.pk]),
         "unsubscribe_token": urlsplit(
             unsubscribe_url(letter.organisation_id, email_key("ada@example.org"))
@@ -267,9 +289,30 @@ def _organisation(organisation: Organisation, owner: User, moderator: User) -> d
     takedown(letter=gone, by=moderator, reason="hate")
     gone.refresh_from_db()
     appeal_make(letter=gone, by=owner, text="It quotes hate speech to condemn it.")
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=organisation,
+        url="https://crm.example/hooks?key=k",
+        events=["signature.confirmed"],
+        description="Our CRM",
+    )
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_id="ping-1",
+        event_type="ping",
+        body='{"id":"ping-1","type":"ping"}',
+        state="failed",
+        attempts=8,
+        last_status=500,
+        last_error="HTTP 500 Internal Server Error",
+    )
+    api_token, _secret = token_create(
+        organisation=organisation, user=owner, name="CRM sync", scopes=["signatures:read"]
+    )
     return {
         "organisation": organisation.slug,
         "membership": str(membership.pk),
+        "api_token": str(api_token.pk),
+        "webhook_endpoint": str(endpoint.pk),
         "invitation": str(invitation.pk),
         "invitation_token": token,
     }

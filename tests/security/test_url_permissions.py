@@ -75,7 +75,13 @@ FILLS = [
 # Parameters naming something the test need not make: the letter's slug is checked first,
 # or the object is one only its own organisation could make (an outsider is refused on the
 # organisation before the object is read).
-ANY_NUMBER = {"batches/<int:pk>", "invitations/<int:invitation_id>"}
+ANY_NUMBER = {
+    "batches/<int:pk>",
+    "invitations/<int:invitation_id>",
+    "paper/<int:pk>",
+    "api-tokens/<int:pk>",
+    "webhooks/<int:endpoint_id>",
+}
 
 
 def url_of(route: str, objects: dict[str, Any]) -> str:

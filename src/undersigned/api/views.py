@@ -49,9 +49,7 @@ def organisation_tokens(request: OrganiserRequest, slug: str) -> HttpResponse:
         "secret": secret,
         "tokens": ApiToken.objects.filter(organisation=organisation).select_related("created_by"),
     }
-    response = render(request, "api/tokens.html", context, status=status)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return render(request, "api/tokens.html", context, status=status)
 
 
 @login_required
