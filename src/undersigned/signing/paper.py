@@ -170,7 +170,9 @@ def _check_batch(letter: Letter, rows: Sequence[PaperRow], label: str) -> None:
         )
     if len(label) > LABEL_MAX_LENGTH:
         raise ValidationError(
-            _("Keep where and when they were signed to %(max)s characters.") % {"max": LABEL_MAX_LENGTH}, code="label"
+            _("Keep where and when they were signed to %(max)s characters.")
+            % {"max": LABEL_MAX_LENGTH},
+            code="label",
         )
     if not rows:
         raise ValidationError(_("There is no signature to enter."), code="empty")

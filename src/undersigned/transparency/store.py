@@ -87,5 +87,5 @@ def rows_insert(model: type[models.Model], fields: Sequence[str], rows: Sequence
             chunk = rows[start : start + per_statement]
             values = ", ".join([one] * len(chunk))
             # Names from the model's own options, quoted by the database's rules; values bound.
-            sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608
+            sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608 # nosec B608
             cursor.execute(sql, [value for row in chunk for value in row])

@@ -39,5 +39,7 @@ class EndpointChangeForm(EndpointForm):
     active = forms.BooleanField(
         label=_("Turned on"),
         required=False,
-        help_text=_("While it is off, nothing is sent to it, and what happened meanwhile is not sent later."),
+        help_text=_(
+            "While it is off, nothing is sent to it, and what happened meanwhile is not sent later."
+        ),
     )
