@@ -60,6 +60,8 @@ class Delivery(models.Model):
     # The letter's highest signature event when the files were built; None while they are
     # (re)built. A withdrawal after it means they still name someone who withdrew.
     files_event_id = models.BigIntegerField(null=True, blank=True)
+    # The signed delivery manifest (manifest.py), exactly as served; empty until built.
+    manifest = models.TextField(blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -93,6 +95,12 @@ class Delivery(models.Model):
     @property
     def pdf_url(self) -> str:
         return reverse("delivery_pdf", kwargs={"slug": self.letter.slug, "number": self.number})
+
+    @property
+    def manifest_url(self) -> str:
+        return reverse(
+            "delivery_manifest", kwargs={"slug": self.letter.slug, "number": self.number}
+        )
 
 
 class DeliveryTarget(models.Model):

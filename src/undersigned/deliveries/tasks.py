@@ -21,6 +21,7 @@ from undersigned.mail.messages import (
 
 from .build_child import delivery_files_build_isolated
 from .documents import delivery_for_build
+from .manifest import delivery_manifest_build
 from .models import Delivery, DeliveryStatus, DeliveryTarget, Method
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ def build_delivery(delivery_id: int, attempt: int = 1) -> None:
     if delivery.files_event_id is None:
         # In a child process: the worker never keeps fpdf2 and the fonts loaded.
         delivery_files_build_isolated(delivery)
+    if not delivery.manifest:
+        delivery_manifest_build(delivery)
     if delivery.method == Method.MANUAL:
         assert delivery.delivered_at is not None
         _delivered(delivery, delivery.delivered_at)
@@ -111,6 +114,8 @@ def _email(delivery: Delivery) -> None:
         name = f"{letter.slug}-{delivery.number}"
         message.attach(f"{name}.pdf", pdf, "application/pdf")
         message.attach(f"{name}-signatories.csv", csv, "text/csv")
+        if delivery.manifest:
+            message.attach(f"{name}-manifest.json", delivery.manifest, "application/json")
         batch.append((f"delivery:{delivery.pk}:{recipient.target_id}", message))
     outcomes = messages_send_once(batch)
     now = timezone.now()

@@ -17,4 +17,9 @@ urlpatterns = [
         views.delivery_pdf,
         name="delivery_pdf",
     ),
+    path(
+        "letters/<slug:slug>/deliveries/<int:number>/manifest.json",
+        views.delivery_manifest,
+        name="delivery_manifest",
+    ),
 ]

@@ -150,6 +150,17 @@ def delivery_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponseBa
     return cacheable(response, seconds=300)
 
 
+def delivery_manifest(request: HttpRequest, slug: str, number: int) -> HttpResponseBase:
+    """The delivery's signed manifest: its counts, its letter text's hash and the log head
+    they come from. It never changes once built."""
+    letter = public_letter(slug)
+    delivery = get_object_or_404(
+        Delivery.objects.delivered().exclude(manifest=""), letter=letter, number=number
+    )
+    response = HttpResponse(delivery.manifest, content_type="application/json")
+    return cacheable(response, seconds=300)
+
+
 def _being_rebuilt(request: HttpRequest, letter: Letter) -> HttpResponse:
     response = render(request, "deliveries/being_rebuilt.html", {"letter": letter}, status=503)
     response["Retry-After"] = "60"
