@@ -25,7 +25,8 @@ def organisation_tokens(request: OrganiserRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     role_or_404(request.user, organisation, Action.MANAGE)
     form = TokenForm(request.POST if request.method == "POST" else None)
-    secret = ""  # nosec B105  (no token yet, not a password)
+    # No token yet: the empty string is no password.
+    secret = ""  # nosec B105
     status = 200
     if form.is_valid():
         try:

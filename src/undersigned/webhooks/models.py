@@ -15,7 +15,8 @@ from django.utils.translation import pgettext_lazy
 
 from undersigned.organisations.models import Organisation
 
-SECRET_PREFIX = "whsec_"  # noqa: S105  # nosec B105  (what a secret starts with, not one)
+# What a secret starts with, not one.
+SECRET_PREFIX = "whsec_"  # noqa: S105 # nosec B105
 
 
 class EventType(models.TextChoices):
