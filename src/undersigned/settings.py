@@ -95,7 +95,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "undersigned.lib.static_assets.StaticFilesConfig",
     "django.contrib.humanize",
     "allauth",
     "allauth.account",

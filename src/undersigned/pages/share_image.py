@@ -5,7 +5,12 @@ that nothing is fetched and any script a title is written in shows.
 It draws only what it is given (`ShareCard`): the organisation, the title, the count line
 as the public sees it, and how far to the goal. pages/share.py decides what those are and
 keeps what this makes.
+
+Pillow and fontTools are imported when a card is first drawn, not with the page that links
+to it: a web process that never draws one does not hold them.
 """
+
+from __future__ import annotations
 
 import functools
 import io
@@ -14,11 +19,13 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import fontpkg
 import noto_cjk_sans_jp_regular
-from fontTools.ttLib import TTFont
-from PIL import Image, ImageDraw, ImageFont
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 80
@@ -57,6 +64,8 @@ class ShareCard:
 
 def share_image_draw(card: ShareCard) -> bytes:
     """The card as a PNG."""
+    from PIL import Image, ImageDraw
+
     with _drawing:
         image = Image.new("RGB", (WIDTH, HEIGHT), "white")
         draw = ImageDraw.Draw(image)
@@ -260,12 +269,16 @@ def _path(family: str, bold: bool) -> str:
 
 @functools.cache
 def _cmap(family: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
     with TTFont(_path(family, bold=False), lazy=True) as font:
         return frozenset(font.getBestCmap())
 
 
 @functools.cache
 def _font(family: str, size: int, bold: bool) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     font = ImageFont.truetype(_path(family, bold), size)
     if family == ARIMO and bold:
         font.set_variation_by_axes([700])  # Arimo is a variable font: its weight axis

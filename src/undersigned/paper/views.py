@@ -30,7 +30,6 @@ from undersigned.signing.paper import (
 from .columns import paper_columns
 from .csv_rows import CsvRefused, csv_rows
 from .forms import ROWS_MAX, BatchForm, CsvForm, rows_formset
-from .sheet import MAX_PAGES, sheet_for, sheet_write
 
 
 @login_required
@@ -42,6 +41,10 @@ def letter_paper(request: OrganiserRequest, slug: str) -> HttpResponse:
         "-created_at", "-pk"
     )
     on_count = Signature.objects.counted().on_paper().filter(letter=letter).count()
+    # The sheet's module brings fpdf2 and its fonts: loaded by the pages that need them,
+    # not by every web process and worker that loads the URL conf.
+    from .sheet import MAX_PAGES
+
     context = {
         "letter": letter,
         "batches": batches,
@@ -61,6 +64,8 @@ def paper_sheet(request: OrganiserRequest, slug: str) -> HttpResponse:
         pages = int(request.GET.get("pages", 1))
     except ValueError:
         pages = 1
+    from .sheet import sheet_for, sheet_write
+
     url = settings.BASE_URL + _letter_path(letter)
     out = io.BytesIO()
     with translation.override(letter.language):
