@@ -467,9 +467,23 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Every line printed passes through it: no address and no token in any log.
-    "filters": {"redact": {"()": "undersigned.lib.log_filter.Redact"}},
+    "filters": {
+        "redact": {"()": "undersigned.lib.log_filter.Redact"},
+        # The rounds that run every few seconds start and finish without a word.
+        "unremarkable": {
+            "()": "undersigned.lib.log_filter.Unremarkable",
+            "words": [
+                "path=undersigned.transparency.appending.transparency_round ",
+                "path=undersigned.webhooks.folding.webhooks_round ",
+            ],
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["unremarkable", "redact"],
+        }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django's defaults give its logger handlers of its own: a console one under DEBUG (as

@@ -75,3 +75,18 @@ def _sql_cut(record: logging.LogRecord) -> None:
     duration = getattr(record, "duration", 0.0)
     record.msg = "(%.3f) %s; alias=%s"
     record.args = (duration, sql, getattr(record, "alias", ""))
+
+
+class Unremarkable(logging.Filter):
+    """Drop the INFO lines that name any of `words`: a round that runs every second or
+    so would otherwise print two lines a second, and bury everything else."""
+
+    def __init__(self, words: list[str]) -> None:
+        super().__init__()
+        self.words = tuple(words)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        message = record.getMessage()
+        return not any(word in message for word in self.words)
