@@ -74,7 +74,10 @@ def wait_until(
         time.sleep(0.1)
 
 
-ROUNDS = 6  # the recurring rounds every worker start makes sure of
+# The recurring rounds every worker start makes sure of: forget_unconfirmed, milestones,
+# retention, the fraud window, fraud alerts, digests, webhooks, the signature log, and the
+# pruning of finished tasks.
+ROUNDS = 9
 
 
 @pytest.mark.postgres
@@ -120,14 +123,14 @@ def test_two_servers_and_two_workers_on_postgresql_and_redis_count_and_mail_exac
 
     wait_until(lambda: counts() == [SIGNERS] * 4, processes, "the counts")
 
-    done = processes.start("reconcile", ["reconcile_counts", "--check"], env)
-    assert done.wait(timeout=60) == 0, logs(tmp_path)
     # The recurring rounds went to RQ: each started once, however many workers started,
-    # its next round waiting in RQ's scheduler.
-    # forget_unconfirmed, milestones, retention, the fraud window and fraud alerts.
+    # its next round waiting in RQ's scheduler. Waited for before the reconcile process
+    # starts: a process that has ended, as that one does, ends the waiting.
     wait_until(
         lambda: redis_database.zcard("rq:scheduled:default") == ROUNDS, processes, "rounds on RQ"
     )
+    done = processes.start("reconcile", ["reconcile_counts", "--check"], env)
+    assert done.wait(timeout=60) == 0, logs(tmp_path)
     processes.stop()
     assert [worker.returncode for worker in workers] == [0, 0]  # each stopped when asked
 
