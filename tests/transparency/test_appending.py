@@ -4,6 +4,7 @@ import json
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -204,7 +205,8 @@ def test_it_appends_each_event_once_in_order_with_two_appenders_while_people_sig
     assert connection.vendor in {"sqlite", "postgresql"}
 
 
-def test_the_workers_round_appends_and_schedules_the_next(petition: Letter) -> None:
+def test_the_workers_round_appends_and_schedules_the_next(petition: Letter, settings: Any) -> None:
+    settings.RECURRING_TASK_BACKEND = "default"  # the database queue run_tasks runs
     signed_and_confirmed(petition, "ana@example.org")
     transparency_schedule()
     run_tasks()

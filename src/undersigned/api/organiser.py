@@ -45,6 +45,7 @@ from .models import Scope
 from .pagination import Page, Paging, keyset_page
 from .public import collection
 from .resources import petition_resource, signature_resource, update_resource
+from .schemas import Slug
 
 router = Router(tags=["organisers"], by_alias=True)
 router.add_decorator(private_answer, mode="view")
@@ -59,7 +60,7 @@ REFUSED = {
 }
 
 
-def token_letter(request: TokenRequest, slug: str) -> Letter:
+def token_letter(request: TokenRequest, slug: Slug) -> Letter:
     """A letter of the token's organisation; 404 for any other, as if it did not exist."""
     letter = (
         Letter.objects.select_related("organisation")
@@ -133,7 +134,7 @@ def organisation_petitions(request: TokenRequest, paging: Query[Paging]) -> dict
     url_name="organisation_signatures",
 )
 def organisation_signatures(
-    request: TokenRequest, slug: str, paging: Query[Paging]
+    request: TokenRequest, slug: Slug, paging: Query[Paging]
 ) -> dict[str, Any]:
     """The letter's counted signatures as its organisers' export shows them, oldest first:
     no address of any kind, a hidden name as "Anonymous", and none at all while the
@@ -223,7 +224,7 @@ def petition_create(request: TokenRequest, payload: schemas.PetitionIn) -> Statu
     url_name="organisation_petition_change",
 )
 def petition_change(
-    request: TokenRequest, slug: str, payload: schemas.PetitionChange
+    request: TokenRequest, slug: Slug, payload: schemas.PetitionChange
 ) -> dict[str, Any]:
     """Change what is given of a letter's text, goal or targets. On a published letter a
     changed text is kept as a new version, as the editor does."""
@@ -268,7 +269,7 @@ def petition_change(
     url_name="organisation_update_send",
 )
 def organisation_update_send(
-    request: TokenRequest, slug: str, payload: schemas.UpdateIn
+    request: TokenRequest, slug: Slug, payload: schemas.UpdateIn
 ) -> Status[Any]:
     """Write an update and send it at once, to the signers who asked to hear and by the
     same rule as the dashboard's send."""
@@ -303,7 +304,7 @@ FILE = {"type": "string", "format": "binary"}
         "responses": {200: {"description": "CSV", "content": {"text/csv": {"schema": FILE}}}}
     },
 )
-def organisation_signatures_csv(request: TokenRequest, slug: str) -> HttpResponseBase:
+def organisation_signatures_csv(request: TokenRequest, slug: Slug) -> HttpResponseBase:
     """The organisers' CSV export, streamed: the rows of the dashboard's export, each cell
     safe from formula injection, the header row alone before the reveal threshold."""
     letter = token_letter(request, slug)
@@ -329,7 +330,7 @@ def _in_english(lines: Iterator[str]) -> Iterator[str]:
         "responses": {200: {"description": "XLSX", "content": {XLSX_TYPE: {"schema": FILE}}}}
     },
 )
-def organisation_signatures_xlsx(request: TokenRequest, slug: str) -> HttpResponseBase:
+def organisation_signatures_xlsx(request: TokenRequest, slug: Slug) -> HttpResponseBase:
     """The same rows as an Excel workbook."""
     letter = token_letter(request, slug)
     with translation.override(settings.LANGUAGE_CODE):
@@ -359,7 +360,7 @@ def batch_resource(batch: PaperBatch) -> dict[str, Any]:
     url_name="organisation_paper_batch_record",
 )
 def organisation_paper_batch_record(
-    request: TokenRequest, slug: str, payload: schemas.PaperBatchIn
+    request: TokenRequest, slug: Slug, payload: schemas.PaperBatchIn
 ) -> Status[Any]:
     """Enter signatures collected on paper, as one batch: they count at once, are shown as
     on paper and never as verified, and are never emailed. If any row is wrong nothing is

@@ -30,6 +30,7 @@ from .resources import (
     signature_resource,
     update_resource,
 )
+from .schemas import Slug
 
 router = Router(tags=["public"], by_alias=True)
 router.add_decorator(public_answer, mode="view")
@@ -72,7 +73,7 @@ def petitions(request: HttpRequest, paging: Query[Paging]) -> dict[str, Any]:
 
 
 @router.get("/petitions/{slug}/", response={200: schemas.Petition, **MISSING}, url_name="petition")
-def petition(request: HttpRequest, slug: str) -> dict[str, Any]:
+def petition(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     letter = public_letter(slug)
     return petition_resource(letter, public_count(letter))
 
@@ -86,9 +87,11 @@ def _groups(letter: Letter, groups: Any) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/petitions/{slug}/count/", response={200: schemas.Count, **MISSING}, url_name="petition_count"
+    "/petitions/{slug}/count/",
+    response={200: schemas.Count, **MISSING},
+    url_name="petition_count",
 )
-def petition_count(request: HttpRequest, slug: str) -> dict[str, Any]:
+def petition_count(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     """The count, and how it breaks down, as the letter's public pages show it: nothing
     broken down before the reveal threshold, and no group smaller than a page shows."""
     letter = public_letter(slug)
@@ -118,7 +121,7 @@ def public_order(letter: Letter) -> list[str]:
     response={200: schemas.Signatures, **MISSING},
     url_name="petition_signatures",
 )
-def petition_signatures(request: HttpRequest, slug: str, paging: Query[Paging]) -> dict[str, Any]:
+def petition_signatures(request: HttpRequest, slug: Slug, paging: Query[Paging]) -> dict[str, Any]:
     """The signatories as the public signatures page shows them, by cursor; none while the
     letter's reveal threshold is not reached."""
     letter = public_letter(slug)
@@ -139,7 +142,7 @@ def petition_signatures(request: HttpRequest, slug: str, paging: Query[Paging]) 
     response={200: list[schemas.UpdateOut], **MISSING},
     url_name="petition_updates",
 )
-def petition_updates(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+def petition_updates(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
     """The updates the public may read, newest first."""
     letter = public_letter(slug)
     updates = Update.objects.published().filter(letter=letter)
@@ -155,7 +158,7 @@ def petition_updates(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     response={200: list[schemas.DeliveryOut], **MISSING},
     url_name="petition_deliveries",
 )
-def petition_deliveries(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+def petition_deliveries(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
     """Each delivery to the letter's targets, oldest first, as its public record shows it."""
     letter = public_letter(slug)
     deliveries = Delivery.objects.delivered().filter(letter=letter)
@@ -171,7 +174,7 @@ def petition_deliveries(request: HttpRequest, slug: str) -> list[dict[str, Any]]
     response={200: list[schemas.AnswerOut], **MISSING},
     url_name="petition_answers",
 )
-def petition_answers(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+def petition_answers(request: HttpRequest, slug: Slug) -> list[dict[str, Any]]:
     """What the targets answered, newest first, as the letter page publishes it."""
     letter = public_letter(slug)
     answers = (

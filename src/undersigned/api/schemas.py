@@ -3,16 +3,20 @@ in resources.py and checked against its schema on the way out, so the schema can
 from what is served."""
 
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from pydantic import ConfigDict
 
 # The site's languages, as a letter may be written in (settings.LANGUAGES).
 Language = Enum(  # type: ignore[misc]
     "Language", {code: code for code, _name in settings.LANGUAGES}, type=str
 )
+
+# A letter's address in a path, as Django's slug converter reads it: anything else is a 422
+# (a NUL byte would otherwise reach the database, which refuses it).
+Slug = Annotated[str, Path(pattern=r"^[-a-zA-Z0-9_]+$", max_length=80)]
 
 # The most rows one request may enter: a pile of sheets from a big rally.
 MAX_PAPER_ROWS = 5000
